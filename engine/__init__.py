@@ -1,0 +1,1 @@
+"""Everything that computes: sources, the live stream, networks. Never imports Qt."""

@@ -1,0 +1,106 @@
+"""The only module that touches tensorflow, jax or torch directly.
+
+Choose the Keras backend before anything imports keras (``select``), then ask for the device
+description and a compiled forward call. Each backend has one small function per job.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Callable
+
+import numpy as np
+
+BACKENDS = ("tensorflow", "jax", "torch")
+
+
+def select(name: str | None) -> str:
+    """Set KERAS_BACKEND to ``name`` (or keep the environment's) before keras is imported."""
+    import sys
+
+    if name:
+        if name not in BACKENDS:
+            raise ValueError(f"unknown backend {name!r}: choose one of {', '.join(BACKENDS)}")
+        if "keras" in sys.modules and sys.modules["keras"].backend.backend() != name:
+            raise RuntimeError("keras is already imported with another backend")
+        os.environ["KERAS_BACKEND"] = name
+    return os.environ.get("KERAS_BACKEND", "tensorflow")
+
+
+def name() -> str:
+    """The Keras backend in use."""
+    import keras
+
+    return keras.backend.backend()
+
+
+def describe_device() -> str:
+    """'CPU' or the GPU's name, for the status bar."""
+    try:
+        return {"tensorflow": _tf_device, "jax": _jax_device, "torch": _torch_device}[name()]()
+    except Exception:  # a broken driver must not stop the app from opening
+        return "CPU"
+
+
+def _tf_device() -> str:
+    import tensorflow as tf
+
+    gpus = tf.config.list_physical_devices("GPU")
+    if not gpus:
+        return "CPU"
+    details = tf.config.experimental.get_device_details(gpus[0])
+    return details.get("device_name", gpus[0].name)
+
+
+def _jax_device() -> str:
+    import jax
+
+    device = jax.devices()[0]
+    return "CPU" if device.platform == "cpu" else device.device_kind
+
+
+def _torch_device() -> str:
+    import torch
+
+    return torch.cuda.get_device_name(0) if torch.cuda.is_available() else "CPU"
+
+
+def compiled_forward(model) -> Callable[[np.ndarray], np.ndarray]:
+    """A forward call for inference (no training mode) that returns numpy.
+
+    Faster than ``model.predict`` per frame, which rebuilds a data pipeline on every call.
+    """
+    return {"tensorflow": _tf_forward, "jax": _jax_forward, "torch": _torch_forward}[name()](model)
+
+
+def _tf_forward(model):
+    import tensorflow as tf
+
+    @tf.function(reduce_retracing=True)
+    def forward(x):
+        return model(x, training=False)
+
+    return lambda x: forward(tf.convert_to_tensor(x)).numpy()
+
+
+def _jax_forward(model):
+    import jax
+
+    trainable = [v.value for v in model.trainable_variables]
+    non_trainable = [v.value for v in model.non_trainable_variables]
+
+    @jax.jit
+    def forward(tv, ntv, x):
+        return model.stateless_call(tv, ntv, x, training=False)[0]
+
+    return lambda x: np.asarray(forward(trainable, non_trainable, x))
+
+
+def _torch_forward(model):
+    import torch
+
+    def forward(x):
+        with torch.inference_mode():
+            return model(x, training=False).detach().cpu().numpy()
+
+    return forward

@@ -1,0 +1,275 @@
+"""The live loop: a capture thread and an inference thread joined by a latest-frame mailbox.
+
+The capture thread reads the source at its own rate and hands every frame to ``on_frame`` (the
+display). The inference thread takes the newest frame whenever it is free, so a slow model slows
+the labels, never the video, and no queue of stale frames builds up. With ``lossless=True`` the
+capture thread waits for the model instead, so every frame is classified (the headless command).
+One implementation serves the GUI, the command line and the benchmark.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+
+from engine.sources import EndOfStream, Source
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Frame:
+    """A captured frame with its running index and capture time (time.perf_counter)."""
+
+    image: np.ndarray
+    index: int
+    captured: float
+
+
+@dataclass
+class Result:
+    """What the model said about one frame."""
+
+    index: int
+    captured: float
+    finished: float
+    latency_ms: float
+    labels: list[tuple[str, float]]
+    probabilities: np.ndarray
+
+
+class Mailbox:
+    """Holds at most one item; ``put`` replaces it (or waits for it to be taken when lossless)."""
+
+    def __init__(self, lossless: bool = False):
+        self.lossless = lossless
+        self._item = None
+        self._cond = threading.Condition()
+        self.replaced = 0
+
+    def put(self, item, stop: threading.Event) -> None:
+        with self._cond:
+            while self.lossless and self._item is not None and not stop.is_set():
+                self._cond.wait(0.05)
+            if self._item is not None:
+                self.replaced += 1
+            self._item = item
+            self._cond.notify_all()
+
+    def take(self, timeout: float):
+        with self._cond:
+            if self._item is None:
+                self._cond.wait(timeout)
+            item, self._item = self._item, None
+            self._cond.notify_all()
+            return item
+
+    def clear(self) -> None:
+        with self._cond:
+            self._item = None
+            self._cond.notify_all()
+
+
+class RateMeter:
+    """Events per second over a sliding window of recent events."""
+
+    def __init__(self, window: float = 2.0):
+        self.window = window
+        self._times: deque[float] = deque()
+        self._lock = threading.Lock()
+
+    def tick(self, now: float | None = None) -> None:
+        now = time.perf_counter() if now is None else now
+        with self._lock:
+            self._times.append(now)
+            while self._times and now - self._times[0] > self.window:
+                self._times.popleft()
+
+    def rate(self) -> float:
+        with self._lock:
+            if len(self._times) < 2:
+                return 0.0
+            span = self._times[-1] - self._times[0]
+            return (len(self._times) - 1) / span if span > 0 else 0.0
+
+
+class LiveStream:
+    """Runs a source and a classifier on two threads and reports through callbacks.
+
+    Callbacks run on the stream's threads: ``on_frame(Frame)``, ``on_result(Result)``,
+    ``on_status(kind, message)`` with kind in {"ok", "lost", "error", "ended"}.
+    """
+
+    RETRY_DELAYS = (0.5, 1.0, 2.0, 4.0)
+
+    def __init__(self, source: Source, classifier=None, *, on_frame=None, on_result=None,
+                 on_status=None, paced: bool = True, lossless: bool = False,
+                 max_frames: int | None = None):
+        self._source = source
+        self._classifier = classifier
+        self.on_frame: Callable[[Frame], None] = on_frame or (lambda f: None)
+        self.on_result: Callable[[Result], None] = on_result or (lambda r: None)
+        self.on_status: Callable[[str, str], None] = on_status or (lambda k, m: None)
+        self.paced = paced
+        self.max_frames = max_frames
+        self.mailbox = Mailbox(lossless)
+        self.display_rate = RateMeter()
+        self.inference_rate = RateMeter()
+        self.frames_captured = 0
+        self.frames_classified = 0
+        self.last_latency_ms = 0.0
+        self._paused = threading.Event()
+        self._stop = threading.Event()
+        self._capture_done = threading.Event()
+        self._wake = threading.Event()
+        self._pending: Source | None = source
+        self._threads: list[threading.Thread] = []
+
+    # -- control -----------------------------------------------------------------------------
+    def start(self) -> "LiveStream":
+        self._threads = [threading.Thread(target=self._capture_loop, name="capture", daemon=True),
+                         threading.Thread(target=self._inference_loop, name="inference", daemon=True)]
+        for thread in self._threads:
+            thread.start()
+        return self
+
+    def stop(self, timeout: float = 5.0) -> None:
+        """Stop both threads; the capture thread releases the source on its way out."""
+        self._stop.set()
+        self._wake.set()
+        self.mailbox.clear()
+        for thread in self._threads:
+            thread.join(timeout)
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Block until the source has ended and its last frame is classified."""
+        finished = self._capture_done.wait(timeout)
+        for thread in self._threads:
+            thread.join(timeout)
+        return finished
+
+    @property
+    def running(self) -> bool:
+        return any(thread.is_alive() for thread in self._threads)
+
+    @property
+    def source(self) -> Source:
+        return self._pending or self._source
+
+    def set_source(self, source: Source) -> None:
+        """Switch to another source; the capture thread closes the old one. Never blocks."""
+        self._pending = source
+        self._wake.set()
+
+    @property
+    def classifier(self):
+        return self._classifier
+
+    def set_classifier(self, classifier) -> None:
+        """Use another classifier from the next frame on (None stops inference)."""
+        self._classifier = classifier
+
+    def pause(self, paused: bool = True) -> None:
+        if paused:
+            self._paused.set()
+        else:
+            self._paused.clear()
+
+    @property
+    def paused(self) -> bool:
+        return self._paused.is_set()
+
+    # -- threads -----------------------------------------------------------------------------
+    def _capture_loop(self) -> None:
+        source, is_open, failures = None, False, 0
+        next_due = time.perf_counter()
+        try:
+            while not self._stop.is_set():
+                if self._pending is not None:
+                    if source is not None:
+                        source.close()
+                    source, self._pending, is_open, failures = self._pending, None, False, 0
+                    self._source = source
+                if self._paused.is_set():
+                    self._sleep(0.02)
+                    next_due = time.perf_counter()
+                    continue
+                if not is_open:
+                    is_open = self._open(source)
+                    if not is_open:
+                        failures += 1
+                        self._sleep(self.RETRY_DELAYS[min(failures, len(self.RETRY_DELAYS)) - 1])
+                        continue
+                    failures = 0
+                try:
+                    image = source.read()
+                except EndOfStream:
+                    self.on_status("ended", f"{source.name} has ended")
+                    return
+                except Exception as error:  # any fault in a driver counts as a lost source
+                    log.warning("read from %s failed: %s", source.name, error)
+                    self.on_status("lost", f"{source.name}: {error}. Retrying…")
+                    source.close()
+                    is_open, failures = False, failures + 1
+                    self._sleep(self.RETRY_DELAYS[min(failures, len(self.RETRY_DELAYS)) - 1])
+                    continue
+                now = time.perf_counter()
+                frame = Frame(image, self.frames_captured, now)
+                self.frames_captured += 1
+                self.display_rate.tick(now)
+                self.on_frame(frame)
+                self.mailbox.put(frame, self._stop)
+                if self.max_frames is not None and self.frames_captured >= self.max_frames:
+                    self.on_status("ended", f"{self.max_frames} frames done")
+                    return
+                if self.paced and source.fps:
+                    next_due = max(next_due + 1.0 / source.fps, now - 0.5)
+                    self._sleep(next_due - time.perf_counter())
+        finally:
+            if source is not None:
+                source.close()
+            self._capture_done.set()
+
+    def _open(self, source: Source) -> bool:
+        try:
+            source.open()
+        except Exception as error:
+            log.warning("cannot open %s: %s", source.name, error)
+            self.on_status("lost", f"{error}. Retrying…")
+            return False
+        self.on_status("ok", source.name)
+        return True
+
+    def _sleep(self, seconds: float) -> None:
+        """Wait, but wake at once for stop() or set_source()."""
+        if seconds > 0 and self._wake.wait(seconds):
+            self._wake.clear()
+
+    def _inference_loop(self) -> None:
+        while not self._stop.is_set():
+            frame = self.mailbox.take(0.05)
+            if frame is None:
+                if self._capture_done.is_set():
+                    return
+                continue
+            classifier = self._classifier
+            if classifier is None:
+                continue
+            start = time.perf_counter()
+            try:
+                probabilities, labels = classifier.classify(frame.image)
+                finished = time.perf_counter()
+                self.last_latency_ms = (finished - start) * 1000
+                self.frames_classified += 1
+                self.inference_rate.tick(finished)
+                self.on_result(Result(frame.index, frame.captured, finished, self.last_latency_ms,
+                                      labels, probabilities))
+            except Exception as error:  # a bad frame or a broken callback must not end the loop
+                log.exception("inference failed")
+                self.on_status("error", f"the model failed on a frame: {error}")

@@ -1,0 +1,72 @@
+"""Start the window: pick the initial source, set up logging, run the Qt event loop."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from engine import sources, zoo
+from engine.store import ModelInfo, Workspace
+from engine.stream import LiveStream
+from gui.main_window import MainWindow
+
+log = logging.getLogger(__name__)
+
+
+def initial_source(args) -> tuple[sources.Source, str]:
+    """The source the options name, else camera 0 if it opens, else the demo with a notice."""
+    if args.video:
+        return sources.VideoFileSource(args.video), ""
+    if args.images:
+        return sources.ImageFolderSource(args.images), ""
+    if args.demo:
+        return sources.SyntheticSource(), ""
+    index = args.camera if args.camera is not None else 0
+    if sources.probe_cameras(index + 1)[-1:] == [index]:
+        return sources.CameraSource(index), ""
+    return sources.SyntheticSource(), f"No camera {index}: showing the demo stream (Source menu)"
+
+
+def initial_model(spec: str | None):
+    """A zoo name or the ModelInfo of a .keras file given with --model."""
+    if spec and spec.endswith(".keras"):
+        return ModelInfo.read(spec)
+    return spec or zoo.DEFAULT_MODEL
+
+
+def run_gui(args) -> int:
+    app = QApplication.instance() or QApplication(sys.argv)
+    app.setApplicationName("Deep Learning Lab")
+    workspace = Workspace(args.workspace)
+    _log_to_workspace(workspace)
+    sys.excepthook = _report_unexpected
+    source, notice = initial_source(args)
+    try:
+        model = initial_model(args.model)
+    except ValueError as error:
+        model, notice = zoo.DEFAULT_MODEL, str(error)
+    window = MainWindow(LiveStream(source), workspace, model=model, weights=args.weights,
+                        top_k=args.top_k, notice=notice)
+    window.show()
+    window.start()
+    return app.exec()
+
+
+def _log_to_workspace(workspace: Workspace) -> None:
+    try:
+        workspace.root.mkdir(parents=True, exist_ok=True)
+        handler = logging.FileHandler(workspace.root / "lab.log")
+    except OSError:
+        return
+    handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(levelname)s %(message)s"))
+    logging.getLogger().addHandler(handler)
+
+
+def _report_unexpected(kind, value, traceback) -> None:
+    """Log an unexpected error and tell the person in a message box instead of a traceback."""
+    log.error("unexpected error", exc_info=(kind, value, traceback))
+    QMessageBox.critical(None, "Something went wrong",
+                         f"{value}\n\nThe details are in the log file in the workspace. "
+                         "The window keeps running.")

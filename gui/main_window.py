@@ -1,0 +1,264 @@
+"""The window: the live view, a panel beside it, Source and File menus, keys and a status bar."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QKeySequence, QShortcut
+from PySide6.QtWidgets import (QFileDialog, QLabel, QMainWindow, QMessageBox, QSplitter)
+from superqt.utils import create_worker
+
+from engine import backend, sources, zoo
+from engine.overlay import draw_labels
+from engine.store import ModelInfo, Workspace
+from engine.stream import LiveStream, Result
+from gui.frame_view import FrameView
+from gui.panels.live import LivePanel
+from gui.workers import ModelLoader, StreamBridge
+
+log = logging.getLogger(__name__)
+
+
+class MainWindow(QMainWindow):
+    """Shows a LiveStream and lets the person change its source and model."""
+
+    cameras_found = Signal(list)
+
+    def __init__(self, stream: LiveStream, workspace: Workspace, *, model=zoo.DEFAULT_MODEL,
+                 weights: str | None = "imagenet", top_k: int = 5, alpha: float = 0.95,
+                 notice: str = "", cameras: list[int] | None = None):
+        super().__init__()
+        self.setWindowTitle("Deep Learning Lab")
+        self.stream, self.workspace, self.weights = stream, workspace, weights
+        self._notice, self._banner = notice, notice
+        self._labels: list[tuple[str, float]] = []
+        self._shown = None
+        self._current_model = None
+        self._device = "…"
+        self._closing = False
+
+        self.view = FrameView()
+        self.panel = LivePanel(list(zoo.ZOO), workspace.models, top_k=top_k, alpha=alpha)
+        self.panel.setMinimumWidth(280)
+        splitter = QSplitter()
+        splitter.addWidget(self.view)
+        splitter.addWidget(self.panel)
+        splitter.setStretchFactor(0, 1)
+        self.setCentralWidget(splitter)
+        self.status_label = QLabel()
+        self.statusBar().addPermanentWidget(self.status_label)
+
+        self.bridge = StreamBridge(stream, self)
+        self.bridge.frame_ready.connect(self._show_frame)
+        self.bridge.result_ready.connect(self._show_result)
+        self.bridge.status_changed.connect(self._source_status)
+        self.loader = ModelLoader(self)
+        self.loader.progress.connect(self.panel.set_download)
+        self.loader.loaded.connect(self._model_loaded)
+        self.loader.failed.connect(self._model_failed)
+        self.panel.model_chosen.connect(self.choose_model)
+        self.panel.top_k_changed.connect(self._set_top_k)
+        self.panel.smoothing_changed.connect(self._set_alpha)
+        self.cameras_found.connect(self._fill_camera_menu)
+
+        self._build_menus()
+        for keys, slot in (("S", self.save_snapshot), ("Space", self.toggle_pause),
+                           ("Q", self.close), ("Ctrl+Q", self.close)):
+            QShortcut(QKeySequence(keys), self, slot)
+        self._stats = QTimer(self, interval=500, timeout=self._update_status)
+        self._stats.start()
+        self.resize(1150, 680)
+        if cameras is None:
+            self.rescan_cameras()
+        else:
+            self._fill_camera_menu(cameras)
+        if model is not None:
+            self.choose_model(model)
+
+    # -- menus -------------------------------------------------------------------------------
+    def _build_menus(self) -> None:
+        file_menu = self.menuBar().addMenu("&File")
+        file_menu.addAction("&Open model…", self.open_model_dialog)
+        file_menu.addAction("&Save snapshot", self.save_snapshot)
+        file_menu.addSeparator()
+        file_menu.addAction("&Quit", self.close)
+        self.source_menu = self.menuBar().addMenu("&Source")
+        self._camera_actions: list[QAction] = []
+        self._camera_separator = self.source_menu.addSeparator()
+        self.source_menu.addAction("&Demo stream", lambda: self.switch_source(sources.SyntheticSource()))
+        self.source_menu.addAction("&Video file…", self._open_video_dialog)
+        self.source_menu.addAction("&Image folder…", self._open_folder_dialog)
+        self.source_menu.addSeparator()
+        self.source_menu.addAction("&Rescan cameras", self.rescan_cameras)
+
+    def rescan_cameras(self) -> None:
+        """Probe camera indices in the background; the Source menu lists those that open."""
+        create_worker(sources.probe_cameras, _connect={
+            "returned": self.cameras_found.emit,
+            "errored": lambda error: log.warning("camera probe failed: %s", error)})
+
+    def _fill_camera_menu(self, indices: list[int]) -> None:
+        for action in self._camera_actions:
+            self.source_menu.removeAction(action)
+        self._camera_actions = []
+        for index in indices or [None]:
+            if index is None:
+                action = QAction("No camera found", self)
+                action.setEnabled(False)
+            else:
+                action = QAction(f"Camera {index}", self)
+                action.triggered.connect(lambda _=False, i=index: self.switch_source(sources.CameraSource(i)))
+            self.source_menu.insertAction(self._camera_separator, action)
+            self._camera_actions.append(action)
+
+    def _open_video_dialog(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Open a video", "",
+                                              "Videos (*.mp4 *.avi *.mov *.mkv *.webm);;All files (*)")
+        if path:
+            self.switch_source(sources.VideoFileSource(path))
+
+    def _open_folder_dialog(self) -> None:
+        path = QFileDialog.getExistingDirectory(self, "Open a folder of images")
+        if path:
+            self.switch_source(sources.ImageFolderSource(path))
+
+    def open_model_dialog(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Open a model", str(self.workspace.models_dir),
+                                              "Keras models (*.keras)")
+        if path:
+            self.open_model_file(path)
+
+    # -- actions -----------------------------------------------------------------------------
+    def switch_source(self, source: sources.Source) -> None:
+        self._notice = ""
+        self._banner = f"Opening {source.name}…"
+        self.stream.set_source(source)
+
+    def choose_model(self, choice) -> None:
+        """Load a zoo name or a workspace ModelInfo in the background; the video keeps playing."""
+        if choice is None:
+            return
+        label = choice.name if isinstance(choice, ModelInfo) else str(choice)
+        top_k, alpha, weights = self.panel.k_spin.value(), self.panel.alpha, self.weights
+
+        def build(progress):
+            if isinstance(choice, ModelInfo):
+                classifier = zoo.workspace_classifier(choice, top_k=top_k, alpha=alpha)
+            else:
+                classifier = zoo.zoo_classifier(choice, weights, progress=progress,
+                                                top_k=top_k, alpha=alpha)
+            classifier.warm_up()
+            return classifier
+
+        self.panel.set_loading(label)
+        self.loader.load(label, build)
+        self._pending_choice = choice
+
+    def open_model_file(self, path: str | Path) -> None:
+        try:
+            info = ModelInfo.read(path)
+        except ValueError as error:
+            self.panel.show_message(f"Cannot open {Path(path).name}: {error}.")
+            return
+        self.choose_model(info)
+
+    def toggle_pause(self) -> None:
+        self.stream.pause(not self.stream.paused)
+        self._banner = "Paused (space resumes)" if self.stream.paused else self._notice
+        if self.stream.paused and self._shown is not None:
+            self._redraw()
+
+    def save_snapshot(self) -> Path | None:
+        """Save the frame as shown, with its overlay, to the workspace; say where."""
+        if self._shown is None:
+            self.statusBar().showMessage("No frame to save yet", 4000)
+            return None
+        try:
+            path = self.workspace.save_snapshot(self._shown)
+        except OSError as error:
+            log.exception("snapshot failed")
+            QMessageBox.warning(self, "Snapshot not saved",
+                                f"The snapshot could not be written to {self.workspace.snapshots_dir}: "
+                                f"{error}. Free some space or choose another workspace with --workspace.")
+            return None
+        self.statusBar().showMessage(f"Saved {path}", 8000)
+        return path
+
+    # -- stream events -----------------------------------------------------------------------
+    def _show_frame(self) -> None:
+        frame = self.bridge.take_frame()
+        if frame is not None:
+            self._frame = frame.image
+            self._redraw()
+
+    def _redraw(self) -> None:
+        self._shown = draw_labels(self._frame, self._labels, self._banner)
+        self.view.show_frame(self._shown)
+
+    def _show_result(self, result: Result) -> None:
+        if self.stream.classifier is None:
+            return
+        self._labels = result.labels
+        self.panel.bars.show_labels(result.labels)
+
+    def _source_status(self, kind: str, message: str) -> None:
+        if kind == "ok":
+            self._banner = self._notice
+            self.setWindowTitle(f"Deep Learning Lab: {message}")
+        elif kind in ("lost", "ended"):
+            self._banner = message
+        else:
+            self.statusBar().showMessage(message, 8000)
+        if getattr(self, "_frame", None) is not None:
+            self._redraw()
+
+    def _model_loaded(self, classifier, label: str) -> None:
+        if self._closing:
+            return
+        self.panel.set_loading(None)
+        self.stream.set_classifier(classifier)
+        self._current_model = self._pending_choice
+        self.panel.picker.refresh()
+        self.panel.picker.select(self._current_model)
+        self._labels = []
+        if self._device == "…":
+            self._device = backend.describe_device()
+        self.statusBar().showMessage(f"{label} ready", 4000)
+
+    def _model_failed(self, label: str, message: str) -> None:
+        log.error("loading %s failed: %s", label, message)
+        self.panel.set_loading(None)
+        kept = f" Still using {self.stream.classifier.name}." if self.stream.classifier else ""
+        self.panel.show_message(f"Cannot load {label}: {message}{kept}")
+        self.panel.picker.select(self._current_model)
+
+    def _set_top_k(self, k: int) -> None:
+        classifier = self.stream.classifier
+        if classifier is not None:
+            classifier.top_k = k
+
+    def _set_alpha(self, alpha: float) -> None:
+        classifier = self.stream.classifier
+        if classifier is not None:
+            classifier.smoother.alpha = alpha
+
+    def _update_status(self) -> None:
+        stream = self.stream
+        model = stream.classifier.name if stream.classifier else "no model"
+        self.status_label.setText(
+            f"display {self.view.paint_rate.rate():.1f} fps · "
+            f"inference {stream.inference_rate.rate():.1f} fps · {stream.last_latency_ms:.0f} ms · "
+            f"{model} · Keras {backend.select(None)} · {self._device}")
+
+    # -- lifetime ----------------------------------------------------------------------------
+    def start(self) -> None:
+        self.stream.start()
+
+    def closeEvent(self, event) -> None:
+        self._closing = True
+        self._stats.stop()
+        self.stream.stop()
+        self.loader.wait()
+        super().closeEvent(event)

@@ -1,0 +1,75 @@
+"""Bridges from engine callbacks and jobs to Qt signals."""
+
+from __future__ import annotations
+
+import threading
+
+from PySide6.QtCore import QObject, QThreadPool, Signal
+from superqt.utils import create_worker
+
+from engine.stream import Frame, LiveStream
+
+
+class StreamBridge(QObject):
+    """Turns a LiveStream's callbacks into signals; the display gets the newest frame only.
+
+    A frame signal is emitted only when the GUI has taken the previous one, so a busy GUI thread
+    never accumulates a backlog of stale frames.
+    """
+
+    frame_ready = Signal()
+    result_ready = Signal(object)
+    status_changed = Signal(str, str)
+
+    def __init__(self, stream: LiveStream, parent=None):
+        super().__init__(parent)
+        self.stream = stream
+        self._latest: Frame | None = None
+        self._pending = False
+        self._lock = threading.Lock()
+        stream.on_frame = self._on_frame
+        stream.on_result = self.result_ready.emit
+        stream.on_status = self.status_changed.emit
+
+    def _on_frame(self, frame: Frame) -> None:
+        with self._lock:
+            self._latest = frame
+            if self._pending:
+                return
+            self._pending = True
+        self.frame_ready.emit()
+
+    def take_frame(self) -> Frame | None:
+        """The newest frame, once; call from the slot connected to frame_ready."""
+        with self._lock:
+            frame, self._pending = self._latest, False
+            return frame
+
+
+class ModelLoader(QObject):
+    """Loads a classifier on a worker thread; reports download progress, the result or an error."""
+
+    progress = Signal(int, int)
+    loaded = Signal(object, str)
+    failed = Signal(str, str)
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self._workers = []
+
+    def load(self, label: str, build) -> None:
+        """Run ``build(progress)`` in a worker thread; emit loaded(classifier) or failed(msg)."""
+        worker = create_worker(build, self.progress.emit, _start_thread=False, _connect={
+            "returned": lambda classifier: self.loaded.emit(classifier, label),
+            "errored": lambda error: self.failed.emit(label, str(error))})
+        worker.finished.connect(lambda: self._workers.remove(worker))
+        self._workers.append(worker)
+        worker.start()
+
+    @property
+    def busy(self) -> bool:
+        return bool(self._workers)
+
+    def wait(self, msecs: int = 30000) -> None:
+        """Wait for running loads to finish (used when the window closes)."""
+        QThreadPool.globalInstance().waitForDone(msecs)

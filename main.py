@@ -1,0 +1,103 @@
+"""Deep Learning Lab: start the window, or a headless command.
+
+    python main.py [--camera N | --video FILE | --images DIR | --demo] [--model NAME]
+                   [--weights FILE] [--backend tensorflow|jax|torch] [--workspace DIR]
+    python main.py classify --video FILE --model NAME|PATH.keras [--frames N] [--realtime]
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+
+def _add_common(parser: argparse.ArgumentParser, suppress: bool = False) -> None:
+    default = argparse.SUPPRESS if suppress else None
+    sources = parser.add_mutually_exclusive_group()
+    sources.add_argument("--camera", type=int, metavar="N", default=default, help="camera index")
+    sources.add_argument("--video", metavar="FILE", default=default, help="a video file")
+    sources.add_argument("--images", metavar="DIR", default=default, help="a folder of images")
+    sources.add_argument("--demo", action="store_true", default=default or False,
+                         help="the built-in synthetic demo stream")
+    parser.add_argument("--model", default=default,
+                        help="zoo network name or a .keras file (default MobileNetV2)")
+    parser.add_argument("--weights", metavar="FILE", default=default,
+                        help="weights for a zoo network: imagenet (default, downloaded once), "
+                        "none (random) or a weights file")
+    parser.add_argument("--backend", choices=("tensorflow", "jax", "torch"), default=default,
+                        help="Keras backend (default: $KERAS_BACKEND or tensorflow)")
+    parser.add_argument("--workspace", metavar="DIR", default=default,
+                        help="folder for snapshots and models (default: the user data folder)")
+    parser.add_argument("--top-k", type=int, default=argparse.SUPPRESS if suppress else 5,
+                        metavar="K", help="how many labels to show (default 5)")
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="main.py", description="Deep Learning Lab")
+    _add_common(parser)
+    commands = parser.add_subparsers(dest="command")
+    classify = commands.add_parser("classify", help="print one JSON line per classified frame")
+    _add_common(classify, suppress=True)
+    classify.add_argument("--frames", type=int, metavar="N", help="stop after N frames")
+    classify.add_argument("--realtime", action="store_true",
+                          help="pace the source and drop frames as the live view does")
+    classify.add_argument("--smoothing", type=float, default=0.0, metavar="ALPHA",
+                          help="exponential smoothing of probabilities (default 0: raw)")
+    return parser.parse_args(argv)
+
+
+def make_source(args: argparse.Namespace, *, loop: bool = True):
+    """The source the options ask for, or None when they name none."""
+    from engine import sources
+
+    if args.video:
+        return sources.VideoFileSource(args.video, loop=loop)
+    if args.images:
+        return sources.ImageFolderSource(args.images)
+    if args.demo:
+        return sources.SyntheticSource()
+    if args.camera is not None:
+        return sources.CameraSource(args.camera)
+    return None
+
+
+def weights_option(args: argparse.Namespace) -> str | None:
+    """--weights as the zoo takes it: 'imagenet', None for 'none', or a file path."""
+    weights = getattr(args, "weights", None) or "imagenet"
+    return None if weights.lower() == "none" else weights
+
+
+def run_classify(args: argparse.Namespace) -> int:
+    from engine import headless, zoo, sources
+
+    source = make_source(args, loop=False) or sources.SyntheticSource()
+    if not (args.video or args.images) and args.frames is None and not args.realtime:
+        print("error: a live source never ends; give --frames N or --video FILE", file=sys.stderr)
+        return 2
+    try:
+        classifier = zoo.load_classifier(args.model or zoo.DEFAULT_MODEL, weights_option(args),
+                                         top_k=args.top_k, alpha=args.smoothing)
+    except (zoo.WeightsMissing, ValueError, FileNotFoundError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    return headless.classify(source, classifier, realtime=args.realtime, frames=args.frames)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    from engine import backend
+
+    backend.select(args.backend)
+    if args.command == "classify":
+        return run_classify(args)
+    args.weights = weights_option(args)
+    from gui.app import run_gui
+
+    return run_gui(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,148 @@
+"""The live loop: newest frame wins, faults recover, lossless mode classifies every frame."""
+
+import threading
+import time
+
+import numpy as np
+
+from engine.sources import EndOfStream, Source, SourceError, SyntheticSource
+from engine.stream import LiveStream, Mailbox
+
+
+class CountingSource(Source):
+    """Frames whose first pixel holds their index; fails on chosen reads; may end."""
+
+    def __init__(self, fps=None, fail_at=(), end_at=None):
+        self.name, self.fps = "counting", fps
+        self.fail_at, self.end_at = set(fail_at), end_at
+        self.reads, self.opens, self.closed = 0, 0, 0
+
+    def open(self):
+        self.opens += 1
+
+    def read(self):
+        self.reads += 1
+        if self.reads in self.fail_at:
+            raise SourceError("unplugged")
+        if self.end_at is not None and self.reads > self.end_at:
+            raise EndOfStream
+        frame = np.zeros((4, 4, 3), np.uint8)
+        frame.flat[0:4] = np.frombuffer(np.uint32(self.reads).tobytes(), np.uint8)
+        return frame
+
+    def close(self):
+        self.closed += 1
+
+
+def frame_number(image):
+    return int(np.frombuffer(image.flat[0:4].tobytes(), np.uint32)[0])
+
+
+class SlowClassifier:
+    """Takes ``delay`` seconds per frame and records which frame numbers it saw."""
+
+    name = "slow"
+
+    def __init__(self, delay):
+        self.delay, self.seen = delay, []
+
+    def classify(self, image):
+        self.seen.append(frame_number(image))
+        time.sleep(self.delay)
+        return np.array([1.0]), [(f"frame {self.seen[-1]}", 1.0)]
+
+
+def test_mailbox_keeps_only_the_newest():
+    box, stop = Mailbox(), threading.Event()
+    for i in range(5):
+        box.put(i, stop)
+    assert box.take(0.01) == 4 and box.take(0.01) is None and box.replaced == 4
+
+
+def test_slow_model_gets_the_newest_frame_and_never_slows_the_video():
+    captured = []
+    clf = SlowClassifier(0.05)
+    stream = LiveStream(CountingSource(fps=200), clf, on_frame=lambda f: captured.append(f.index))
+    stream.start()
+    time.sleep(1.0)
+    stream.stop()
+    assert len(captured) > 120  # the video kept its 200 fps pace (about 200 frames)
+    assert 8 <= len(clf.seen) <= 25  # the model ran at its own pace (about 20 a second)
+    gaps = np.diff(clf.seen)
+    assert np.median(gaps) >= 5  # frames in between were skipped, not queued
+    assert stream.mailbox.replaced > 100
+
+
+def test_results_are_for_frames_captured_just_before():
+    results = []
+    stream = LiveStream(CountingSource(fps=100), SlowClassifier(0.03), on_result=results.append)
+    stream.start()
+    time.sleep(0.8)
+    stream.stop()
+    ages = [r.finished - r.captured for r in results]
+    assert len(results) > 10
+    assert np.median(ages) < 0.03 + 0.02  # at most one model latency plus one frame of waiting
+
+
+def test_lossless_mode_classifies_every_frame_in_order():
+    clf = SlowClassifier(0.002)
+    ended = threading.Event()
+    stream = LiveStream(CountingSource(end_at=40), clf, paced=False, lossless=True,
+                        on_status=lambda kind, msg: kind == "ended" and ended.set())
+    stream.start()
+    assert stream.wait(10)
+    assert ended.is_set()
+    assert clf.seen == list(range(1, 41))
+
+
+def test_failing_reads_are_reported_and_the_source_recovers():
+    statuses = []
+    source = CountingSource(fps=100, fail_at={5, 6})
+    stream = LiveStream(source, None, on_status=lambda kind, msg: statuses.append((kind, msg)))
+    stream.RETRY_DELAYS = (0.05, 0.05)
+    stream.start()
+    time.sleep(0.6)
+    stream.stop()
+    kinds = [k for k, _ in statuses]
+    assert kinds[:3] == ["ok", "lost", "ok"] and kinds.count("lost") == 2
+    assert "unplugged" in statuses[1][1]
+    assert source.opens == 3 and stream.frames_captured > 20  # reopened twice, kept going
+
+
+def test_a_source_that_never_opens_keeps_retrying_without_raising():
+    class Absent(Source):
+        name = "absent"
+        tries = 0
+
+        def open(self):
+            Absent.tries += 1
+            raise SourceError("camera 0 is absent or busy")
+
+    statuses = []
+    stream = LiveStream(Absent(), None, on_status=lambda k, m: statuses.append(k))
+    stream.RETRY_DELAYS = (0.02,)
+    stream.start()
+    time.sleep(0.3)
+    assert stream.running
+    stream.set_source(CountingSource(fps=100))  # the person switches source
+    time.sleep(0.2)
+    stream.stop()
+    assert Absent.tries >= 3 and set(statuses) == {"lost", "ok"} and statuses[-1] == "ok"
+    assert stream.frames_captured > 5
+
+
+def test_pause_stops_frames_and_stop_joins_threads_and_closes_the_source():
+    source = SyntheticSource(32, 24, fps=100)
+    stream = LiveStream(source, None).start()
+    time.sleep(0.2)
+    stream.pause()
+    time.sleep(0.05)
+    held = stream.frames_captured
+    time.sleep(0.2)
+    assert stream.frames_captured == held > 5
+    stream.pause(False)
+    time.sleep(0.2)
+    assert stream.frames_captured > held
+    stream.stop()
+    assert not stream.running
+    assert not [t for t in threading.enumerate() if t.name in ("capture", "inference")]

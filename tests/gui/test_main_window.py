@@ -1,0 +1,154 @@
+"""The real window, driven with qtbot on the offscreen platform."""
+
+import threading
+import urllib.error
+
+import numpy as np
+import pytest
+from PIL import Image
+from PySide6.QtCore import QThreadPool, Qt
+
+from engine import sources
+from engine.store import ModelInfo
+from engine.stream import LiveStream
+from gui.main_window import MainWindow
+from tests.conftest import COLOURS, solid
+
+
+class SolidSource(sources.Source):
+    """A paced stream of one solid colour, for a model that names colours."""
+
+    def __init__(self, colour, fps=30.0):
+        self.name, self.fps, self.colour = f"solid {colour}", fps, colour
+
+    def read(self):
+        return solid(self.colour, (120, 160))
+
+
+@pytest.fixture
+def make_window(qtbot, workspace):
+    windows = []
+
+    def make(source=None, model=None, **kwargs):
+        window = MainWindow(LiveStream(source or sources.SyntheticSource(160, 120)), workspace,
+                            model=model, cameras=[], **kwargs)
+        qtbot.addWidget(window)
+        window.show()
+        window.start()
+        windows.append(window)
+        return window
+
+    yield make
+    for window in windows:
+        window.close()
+
+
+def painted_more(window, qtbot, frames=5, timeout=5000):
+    start = window.view.frames_painted
+    qtbot.waitUntil(lambda: window.view.frames_painted >= start + frames, timeout=timeout)
+
+
+def test_frames_reach_the_view_and_the_status_bar_reports_rates(make_window, qtbot):
+    window = make_window(notice="No camera 0: showing the demo stream")
+    painted_more(window, qtbot, 20)
+    assert window.view.image.width() == 160
+    qtbot.waitUntil(lambda: "display" in window.status_label.text(), timeout=2000)
+    text = window.status_label.text()
+    assert "Keras tensorflow" in text or "Keras torch" in text or "Keras jax" in text
+    assert float(text.split("display ")[1].split(" fps")[0]) > 10
+    assert window._banner.startswith("No camera 0")
+
+
+def test_overlay_shows_labels_from_a_real_model(make_window, qtbot, colour_info):
+    window = make_window(SolidSource("green"), model=colour_info)
+    qtbot.waitUntil(lambda: window.panel.bars.texts()[:1] == ["green"], timeout=20000)
+    assert window.panel.bars.texts() == ["green", "red", "blue"][: len(window.panel.bars.texts())]
+    painted_more(window, qtbot)
+    raw = solid("green", (120, 160))
+    shown = window._shown
+    assert shown.shape == raw.shape
+    assert not np.array_equal(shown[:30, :60], raw[:30, :60])  # text box drawn on the video
+    assert np.array_equal(shown[-20:, -20:], raw[-20:, -20:])  # the rest untouched
+    assert window.stream.inference_rate.rate() > 1
+
+
+def test_switching_source_and_model_keeps_the_video_playing(make_window, qtbot, colour_info,
+                                                            tmp_path):
+    window = make_window(SolidSource("red"), model=colour_info)
+    qtbot.waitUntil(lambda: window.panel.bars.texts()[:1] == ["red"], timeout=20000)
+    window.switch_source(SolidSource("blue"))
+    qtbot.waitUntil(lambda: window.panel.bars.texts()[:1] == ["blue"], timeout=10000)
+    assert "solid blue" in window.windowTitle()
+
+    window.weights = None  # no ImageNet download in tests: random weights, same code path
+    start = window.view.frames_painted
+    window.panel.picker.setCurrentIndex(window.panel.picker.findText("MobileNetV3Small"))
+    assert window.panel.busy.isVisible()
+    qtbot.waitUntil(lambda: window.stream.classifier.name == "MobileNetV3Small", timeout=60000)
+    assert window.view.frames_painted - start > 10  # frames kept coming while it loaded
+    assert not window.panel.busy.isVisible()
+    qtbot.waitUntil(lambda: window.panel.bars.texts() and window.panel.bars.texts()[0] not in COLOURS,
+                    timeout=10000)
+
+
+def test_offline_weights_message_keeps_the_current_model(make_window, qtbot, colour_info,
+                                                         monkeypatch):
+    from keras.src.utils import file_utils
+
+    def offline(url, filename, hook):
+        raise urllib.error.URLError("no network")
+
+    monkeypatch.setattr(file_utils, "urlretrieve", offline)
+    window = make_window(SolidSource("red"), model=colour_info)
+    qtbot.waitUntil(lambda: window.stream.classifier is not None, timeout=20000)
+    window.choose_model("MobileNetV2")
+    qtbot.waitUntil(lambda: window.panel.message.isVisible(), timeout=60000)
+    text = window.panel.message.text()
+    assert "mobilenet_v2_weights_tf_dim_ordering_tf_kernels_1.0_224.h5" in text
+    assert "--weights" in text and "Still using colours" in text
+    assert window.stream.classifier.name == "colours"
+    assert isinstance(window.panel.picker.currentData(), ModelInfo)
+    painted_more(window, qtbot)
+
+
+def test_workspace_models_appear_in_the_picker(make_window, qtbot, colour_info):
+    window = make_window()
+    picker = window.panel.picker
+    assert picker.findText("MobileNetV2") == 0
+    assert any(isinstance(picker.itemData(i), ModelInfo) and picker.itemData(i).name == "colours"
+               for i in range(picker.count()))
+
+
+def test_space_pauses_and_s_saves_a_snapshot_with_the_overlay(make_window, qtbot, colour_info,
+                                                              workspace):
+    window = make_window(SolidSource("blue"), model=colour_info)
+    qtbot.waitUntil(lambda: window.panel.bars.texts()[:1] == ["blue"], timeout=20000)
+    painted_more(window, qtbot)
+    qtbot.keyClick(window, Qt.Key.Key_Space)
+    assert window.stream.paused
+    qtbot.wait(150)
+    held = window.stream.frames_captured
+    qtbot.wait(300)
+    assert window.stream.frames_captured == held
+    qtbot.keyClick(window, Qt.Key.Key_S)
+    saved = list(workspace.snapshots_dir.glob("*.png"))
+    assert len(saved) == 1
+    pixels = np.asarray(Image.open(saved[0]))
+    assert np.array_equal(pixels, window._shown)
+    assert pixels[-5, 80].tolist() != solid("blue")[0, 0].tolist()  # "Paused" banner drawn in
+    assert str(saved[0]) in window.statusBar().currentMessage()
+    qtbot.keyClick(window, Qt.Key.Key_Space)
+    qtbot.waitUntil(lambda: window.stream.frames_captured > held + 3, timeout=3000)
+
+
+def test_closing_stops_every_thread(qtbot, workspace, colour_info):
+    window = MainWindow(LiveStream(SolidSource("red")), workspace, model=colour_info, cameras=[])
+    qtbot.addWidget(window)
+    window.show()
+    window.start()
+    qtbot.waitUntil(lambda: window.stream.frames_classified > 2, timeout=20000)
+    window.choose_model(ModelInfo.read(colour_info.path))  # close while a load may be running
+    window.close()
+    assert not window.stream.running
+    assert not [t for t in threading.enumerate() if t.name in ("capture", "inference")]
+    assert QThreadPool.globalInstance().activeThreadCount() == 0
