@@ -201,8 +201,10 @@ class SyntheticSource(Source):
         cv2.circle(frame, (cx, cy), h // 8, (230, 40, 40), -1)
         x = int((t * 120) % (w + h // 4)) - h // 8
         cv2.rectangle(frame, (x, h // 6), (x + h // 4, h // 6 + h // 4), (40, 200, 60), -1)
-        cv2.putText(frame, f"frame {self.count}", (10, h - 14), cv2.FONT_HERSHEY_SIMPLEX,
-                    0.8, (255, 255, 255), 2, cv2.LINE_AA)
+        text = f"frame {self.count}"
+        (tw, th), _ = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, 0.8, 2)
+        cv2.putText(frame, text, (w - tw - 10, th + 12), cv2.FONT_HERSHEY_SIMPLEX, 0.8,
+                    (255, 255, 255), 2, cv2.LINE_AA)
         self.count += 1
         return frame
 

@@ -58,8 +58,8 @@ class WeightsMissing(RuntimeError):
         self.model, self.filename, self.folder, self.origin = model, filename, folder, origin
         super().__init__(
             f"The ImageNet weights for {model} are not on this computer and could not be "
-            f"downloaded (are you offline?). Put the file {filename} into {folder} "
-            f"(it comes from {origin}), or start with --weights FILE, "
+            f"downloaded (are you offline?).\nPut the file\n    {filename}\ninto\n    {folder}\n"
+            f"(it comes from {origin}),\nor start with --weights FILE, "
             f"or open a model of your own with File > Open model.")
 
 

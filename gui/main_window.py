@@ -74,6 +74,9 @@ class MainWindow(QMainWindow):
             self.rescan_cameras()
         else:
             self._fill_camera_menu(cameras)
+        create_worker(backend.describe_device, _connect={
+            "returned": self._set_device,
+            "errored": lambda error: log.warning("no device description: %s", error)})
         if model is not None:
             self.choose_model(model)
 
@@ -223,16 +226,18 @@ class MainWindow(QMainWindow):
         self.panel.picker.refresh()
         self.panel.picker.select(self._current_model)
         self._labels = []
-        if self._device == "…":
-            self._device = backend.describe_device()
         self.statusBar().showMessage(f"{label} ready", 4000)
 
     def _model_failed(self, label: str, message: str) -> None:
         log.error("loading %s failed: %s", label, message)
         self.panel.set_loading(None)
-        kept = f" Still using {self.stream.classifier.name}." if self.stream.classifier else ""
-        self.panel.show_message(f"Cannot load {label}: {message}{kept}")
+        kept = (f"\n\nStill using {self.stream.classifier.name}." if self.stream.classifier
+                else "\n\nNo model is running; the video goes on.")
+        self.panel.show_message(f"Cannot load {label}.\n{message}{kept}")
         self.panel.picker.select(self._current_model)
+
+    def _set_device(self, description: str) -> None:
+        self._device = description
 
     def _set_top_k(self, k: int) -> None:
         classifier = self.stream.classifier

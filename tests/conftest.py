@@ -54,6 +54,13 @@ def colour_model():
     return model
 
 
+def numpy(tensor) -> np.ndarray:
+    """A backend tensor as numpy, whichever backend runs the tests."""
+    import keras
+
+    return keras.ops.convert_to_numpy(tensor)
+
+
 @pytest.fixture
 def workspace(tmp_path):
     from engine.store import Workspace

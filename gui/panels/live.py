@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QComboBox, QFormLayout, QGroupBox, QLabel, QProgressBar,
-                               QSlider, QSpinBox, QVBoxLayout, QWidget)
+from PySide6.QtGui import QTextOption
+from PySide6.QtWidgets import (QComboBox, QFormLayout, QFrame, QGroupBox, QLabel,
+                               QPlainTextEdit, QProgressBar, QSlider, QSpinBox, QVBoxLayout,
+                               QWidget)
 
 from engine.store import ModelInfo
 
@@ -98,10 +100,12 @@ class LivePanel(QWidget):
             lambda i: self.model_chosen.emit(self.picker.itemData(i)))
         self.busy = QProgressBar()
         self.busy.setVisible(False)
-        self.message = QLabel()
-        self.message.setWordWrap(True)
-        self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.message.setStyleSheet("color: #b00020;")
+        self.message = QPlainTextEdit()  # wraps long file names anywhere, lets them be copied
+        self.message.setReadOnly(True)
+        self.message.setWordWrapMode(QTextOption.WrapMode.WrapAtWordBoundaryOrAnywhere)
+        self.message.setStyleSheet("color: #b00020; background: transparent;")
+        self.message.setFrameShape(QFrame.Shape.NoFrame)
+        self.message.setMinimumHeight(300)
         self.message.setVisible(False)
         model_layout.addWidget(self.picker)
         model_layout.addWidget(self.busy)
@@ -159,5 +163,5 @@ class LivePanel(QWidget):
             self.busy.setFormat(f"Downloading weights: {done / 1e6:.1f} / {total / 1e6:.1f} MB")
 
     def show_message(self, text: str) -> None:
-        self.message.setText(text)
+        self.message.setPlainText(text)
         self.message.setVisible(bool(text))

@@ -103,7 +103,7 @@ def test_offline_weights_message_keeps_the_current_model(make_window, qtbot, col
     qtbot.waitUntil(lambda: window.stream.classifier is not None, timeout=20000)
     window.choose_model("MobileNetV2")
     qtbot.waitUntil(lambda: window.panel.message.isVisible(), timeout=60000)
-    text = window.panel.message.text()
+    text = window.panel.message.toPlainText()
     assert "mobilenet_v2_weights_tf_dim_ordering_tf_kernels_1.0_224.h5" in text
     assert "--weights" in text and "Still using colours" in text
     assert window.stream.classifier.name == "colours"
