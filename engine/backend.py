@@ -65,25 +65,28 @@ def _torch_device() -> str:
     return torch.cuda.get_device_name(0) if torch.cuda.is_available() else "CPU"
 
 
-def compiled_forward(model) -> Callable[[np.ndarray], np.ndarray]:
+def compiled_forward(model, xla: bool = False) -> Callable[[np.ndarray], np.ndarray]:
     """A forward call for inference (no training mode) that returns numpy.
 
     Faster than ``model.predict`` per frame, which rebuilds a data pipeline on every call.
+    ``xla`` asks TensorFlow for XLA compilation (JAX always uses XLA; torch ignores it); on this
+    project's 2-core CPU it was slower (bench/levers.py), so the app leaves it off.
     """
-    return {"tensorflow": _tf_forward, "jax": _jax_forward, "torch": _torch_forward}[name()](model)
+    forwards = {"tensorflow": _tf_forward, "jax": _jax_forward, "torch": _torch_forward}
+    return forwards[name()](model, xla)
 
 
-def _tf_forward(model):
+def _tf_forward(model, xla):
     import tensorflow as tf
 
-    @tf.function(reduce_retracing=True)
+    @tf.function(reduce_retracing=True, jit_compile=xla)
     def forward(x):
         return model(x, training=False)
 
     return lambda x: forward(tf.convert_to_tensor(x)).numpy()
 
 
-def _jax_forward(model):
+def _jax_forward(model, xla):
     import jax
 
     trainable = [v.value for v in model.trainable_variables]
@@ -96,7 +99,7 @@ def _jax_forward(model):
     return lambda x: np.asarray(forward(trainable, non_trainable, x))
 
 
-def _torch_forward(model):
+def _torch_forward(model, xla):
     import torch
 
     def forward(x):
