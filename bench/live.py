@@ -265,9 +265,9 @@ def main() -> int:
             rows += [course.row(name, device, ""), ours.row(name, device, f"{ratio:.2f}x")]
             print(rows[-2], rows[-1], sep="\n", flush=True)
         best = flops / rate
-        measured = statistics.median(engine_latencies)
-        floors.append(f"| {model_name} | {flops / 1e9:.2f} | {1000 * best:.1f} | "
-                      f"{1000 * measured:.1f} | {100 * best / measured:.0f}% |")
+        measured = statistics.median(engine_latencies) if engine_latencies else float("nan")
+        floors.append(f"| {model_name} | {flops / 1e9:.2f} | {1000 * best:.3f} | "
+                      f"{1000 * measured:.1f} | {100 * best / measured:.1f}% |")
         del model, classifier
     print("\n" + HEADER)
     print("\n".join(rows))

@@ -89,14 +89,14 @@ def _tf_forward(model, xla):
 def _jax_forward(model, xla):
     import jax
 
-    trainable = [v.value for v in model.trainable_variables]
-    non_trainable = [v.value for v in model.non_trainable_variables]
-
     @jax.jit
     def forward(tv, ntv, x):
         return model.stateless_call(tv, ntv, x, training=False)[0]
 
-    return lambda x: np.asarray(forward(trainable, non_trainable, x))
+    # Read the variables at each call: Keras' own jitted steps (predict, fit) donate and replace
+    # their buffers, so values captured once would be deleted arrays by then.
+    return lambda x: np.asarray(forward([v.value for v in model.trainable_variables],
+                                        [v.value for v in model.non_trainable_variables], x))
 
 
 def _torch_forward(model, xla):

@@ -110,7 +110,7 @@ class LiveStream:
 
     def __init__(self, source: Source, classifier=None, *, on_frame=None, on_result=None,
                  on_status=None, paced: bool = True, lossless: bool = False,
-                 max_frames: int | None = None):
+                 max_frames: int | None = None, max_fps: float | None = 60.0):
         self._source = source
         self._classifier = classifier
         self.on_frame: Callable[[Frame], None] = on_frame or (lambda f: None)
@@ -118,6 +118,9 @@ class LiveStream:
         self.on_status: Callable[[str, str], None] = on_status or (lambda k, m: None)
         self.paced = paced
         self.max_frames = max_frames
+        # An unpaced live source would otherwise decode hundreds of frames a second that no
+        # screen shows, taking a core (and the GIL) from the model. Lossless runs need no cap.
+        self.max_fps = None if lossless else max_fps
         self.mailbox = Mailbox(lossless)
         self.display_rate = RateMeter()
         self.inference_rate = RateMeter()
@@ -228,13 +231,19 @@ class LiveStream:
                 if self.max_frames is not None and self.frames_captured >= self.max_frames:
                     self.on_status("ended", f"{self.max_frames} frames done")
                     return
-                if self.paced and source.fps:
-                    next_due = max(next_due + 1.0 / source.fps, now - 0.5)
+                interval = self._interval(source)
+                if interval:
+                    next_due = max(next_due + interval, now - 0.5)
                     self._sleep(next_due - time.perf_counter())
         finally:
             if source is not None:
                 source.close()
             self._capture_done.set()
+
+    def _interval(self, source: Source) -> float:
+        """Seconds between frames: the source's own rate when paced, at most ``max_fps``."""
+        interval = 1.0 / source.fps if self.paced and source.fps else 0.0
+        return max(interval, 1.0 / self.max_fps) if self.max_fps else interval
 
     def _open(self, source: Source) -> bool:
         try:

@@ -67,3 +67,13 @@ def test_classifier_runs_a_real_model_on_frames_of_any_size():
     for _ in range(30):
         _, labels = clf.classify(solid("red"))
     assert labels[0][0] == "red"
+
+
+def test_the_compiled_forward_sees_weights_changed_after_it_was_made():
+    model = colour_model()
+    clf = Classifier(model, (32, 32), lambda x: x / 255.0, COLOURS, alpha=0.0)
+    assert clf.classify(solid("red"))[1][0][0] == "red"
+    model.predict(np.zeros((1, 32, 32, 3), np.float32), verbose=0)  # Keras' own step runs too
+    swapped = np.eye(3, dtype="float32")[[2, 0, 1]] * 20.0  # red evidence now votes "blue"
+    model.get_layer("colour").set_weights([swapped, np.zeros(3, "float32")])
+    assert clf.classify(solid("red"))[1][0][0] == "blue"

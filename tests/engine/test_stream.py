@@ -62,7 +62,8 @@ def test_mailbox_keeps_only_the_newest():
 def test_slow_model_gets_the_newest_frame_and_never_slows_the_video():
     captured = []
     clf = SlowClassifier(0.05)
-    stream = LiveStream(CountingSource(fps=200), clf, on_frame=lambda f: captured.append(f.index))
+    stream = LiveStream(CountingSource(fps=200), clf, on_frame=lambda f: captured.append(f.index),
+                        max_fps=None)
     stream.start()
     time.sleep(1.0)
     stream.stop()
@@ -71,6 +72,17 @@ def test_slow_model_gets_the_newest_frame_and_never_slows_the_video():
     gaps = np.diff(clf.seen)
     assert np.median(gaps) >= 5  # frames in between were skipped, not queued
     assert stream.mailbox.replaced > 100
+
+
+def test_an_unpaced_live_source_is_capped_but_a_lossless_run_is_not():
+    source = CountingSource(fps=None)  # would deliver thousands of frames a second
+    stream = LiveStream(source, None, paced=False).start()
+    time.sleep(0.5)
+    stream.stop()
+    assert 15 <= stream.frames_captured <= 40  # about 60 a second: what a screen can show
+    lossless = LiveStream(CountingSource(end_at=500), SlowClassifier(0), paced=False,
+                          lossless=True).start()
+    assert lossless.wait(5) and lossless.frames_classified == 500
 
 
 def test_results_are_for_frames_captured_just_before():
