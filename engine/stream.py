@@ -111,7 +111,6 @@ class LiveStream:
     def __init__(self, source: Source, classifier=None, *, on_frame=None, on_result=None,
                  on_status=None, paced: bool = True, lossless: bool = False,
                  max_frames: int | None = None, max_fps: float | None = 60.0):
-        self._source = source
         self._classifier = classifier
         self.on_frame: Callable[[Frame], None] = on_frame or (lambda f: None)
         self.on_result: Callable[[Result], None] = on_result or (lambda r: None)
@@ -161,10 +160,6 @@ class LiveStream:
     def running(self) -> bool:
         return any(thread.is_alive() for thread in self._threads)
 
-    @property
-    def source(self) -> Source:
-        return self._pending or self._source
-
     def set_source(self, source: Source) -> None:
         """Switch to another source; the capture thread closes the old one. Never blocks."""
         self._pending = source
@@ -198,7 +193,6 @@ class LiveStream:
                     if source is not None:
                         source.close()
                     source, self._pending, is_open, failures = self._pending, None, False, 0
-                    self._source = source
                 if self._paused.is_set():
                     self._sleep(0.02)
                     next_due = time.perf_counter()

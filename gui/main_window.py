@@ -143,7 +143,7 @@ class MainWindow(QMainWindow):
         """Load a zoo name or a workspace ModelInfo in the background; the video keeps playing."""
         if choice is None:
             return
-        label = choice.name if isinstance(choice, ModelInfo) else str(choice)
+        label = _choice_label(choice)
         top_k, alpha, weights = self.panel.k_spin.value(), self.panel.alpha, self.weights
 
         def build(progress):
@@ -156,8 +156,7 @@ class MainWindow(QMainWindow):
             return classifier
 
         self.panel.set_loading(label)
-        self.loader.load(label, build)
-        self._pending_choice = choice
+        self.loader.load(choice, build)
 
     def open_model_file(self, path: str | Path) -> None:
         try:
@@ -217,18 +216,19 @@ class MainWindow(QMainWindow):
         if getattr(self, "_frame", None) is not None:
             self._redraw()
 
-    def _model_loaded(self, classifier, label: str) -> None:
+    def _model_loaded(self, classifier, choice) -> None:
         if self._closing:
             return
         self.panel.set_loading(None)
         self.stream.set_classifier(classifier)
-        self._current_model = self._pending_choice
+        self._current_model = choice
         self.panel.picker.refresh()
-        self.panel.picker.select(self._current_model)
+        self.panel.picker.select(choice)
         self._labels = []
-        self.statusBar().showMessage(f"{label} ready", 4000)
+        self.statusBar().showMessage(f"{classifier.name} ready", 4000)
 
-    def _model_failed(self, label: str, message: str) -> None:
+    def _model_failed(self, choice, message: str) -> None:
+        label = _choice_label(choice)
         log.error("loading %s failed: %s", label, message)
         self.panel.set_loading(None)
         kept = (f"\n\nStill using {self.stream.classifier.name}." if self.stream.classifier
@@ -263,7 +263,13 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event) -> None:
         self._closing = True
+        self.hide()  # a model still loading may take seconds to finish: don't look frozen
         self._stats.stop()
         self.stream.stop()
         self.loader.wait()
         super().closeEvent(event)
+
+
+def _choice_label(choice) -> str:
+    """How a picker choice (a zoo name or a workspace ModelInfo) is named to the person."""
+    return choice.name if isinstance(choice, ModelInfo) else str(choice)

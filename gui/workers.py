@@ -47,28 +47,31 @@ class StreamBridge(QObject):
 
 
 class ModelLoader(QObject):
-    """Loads a classifier on a worker thread; reports download progress, the result or an error."""
+    """Loads classifiers on worker threads; only the newest request's outcome is reported.
+
+    ``loaded(classifier, choice)`` or ``failed(choice, message)``; ``progress(done, total)``
+    carries download bytes. A request overtaken by a newer one is dropped when it finishes.
+    """
 
     progress = Signal(int, int)
-    loaded = Signal(object, str)
-    failed = Signal(str, str)
+    loaded = Signal(object, object)
+    failed = Signal(object, str)
 
     def __init__(self, parent=None):
         super().__init__(parent)
-        self._workers = []
+        self._latest = None
 
-    def load(self, label: str, build) -> None:
-        """Run ``build(progress)`` in a worker thread; emit loaded(classifier) or failed(msg)."""
+    def load(self, choice, build) -> None:
+        """Run ``build(progress)`` in a worker thread for ``choice`` (a zoo name or ModelInfo)."""
+        token = self._latest = object()
         worker = create_worker(build, self.progress.emit, _start_thread=False, _connect={
-            "returned": lambda classifier: self.loaded.emit(classifier, label),
-            "errored": lambda error: self.failed.emit(label, str(error))})
-        worker.finished.connect(lambda: self._workers.remove(worker))
-        self._workers.append(worker)
+            "returned": lambda classifier: self._report(token, self.loaded, classifier, choice),
+            "errored": lambda error: self._report(token, self.failed, choice, str(error))})
         worker.start()
 
-    @property
-    def busy(self) -> bool:
-        return bool(self._workers)
+    def _report(self, token, signal, *args) -> None:
+        if token is self._latest:
+            signal.emit(*args)
 
     def wait(self, msecs: int = 30000) -> None:
         """Wait for running loads to finish (used when the window closes)."""

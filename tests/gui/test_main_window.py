@@ -111,6 +111,18 @@ def test_offline_weights_message_keeps_the_current_model(make_window, qtbot, col
     painted_more(window, qtbot)
 
 
+def test_the_newest_model_choice_wins_over_a_slower_earlier_one(make_window, qtbot, colour_info):
+    window = make_window(SolidSource("green"), model=None)
+    window.weights = None
+    window.choose_model("MobileNetV3Small")  # slow to build
+    window.choose_model(colour_info)  # chosen later, ready sooner
+    qtbot.waitUntil(lambda: window.stream.classifier is not None, timeout=60000)
+    window.loader.wait()
+    qtbot.wait(200)  # let a late "loaded" signal arrive, if any were sent
+    assert window.stream.classifier.name == "colours"
+    assert window.panel.picker.currentData().name == "colours"
+
+
 def test_workspace_models_appear_in_the_picker(make_window, qtbot, colour_info):
     window = make_window()
     picker = window.panel.picker
