@@ -164,3 +164,41 @@ def test_closing_stops_every_thread(qtbot, workspace, colour_info):
     assert not window.stream.running
     assert not [t for t in threading.enumerate() if t.name in ("capture", "inference")]
     assert QThreadPool.globalInstance().activeThreadCount() == 0
+
+
+class UnpluggedAfter(sources.Source):
+    """Delivers ``frames`` frames, then every read fails as an unplugged camera's does."""
+
+    def __init__(self, frames):
+        self.name, self.fps, self.frames, self.reads = "Camera 7", 30.0, frames, 0
+
+    def read(self):
+        self.reads += 1
+        if self.reads > self.frames:
+            raise sources.SourceError("camera 7 stopped delivering frames")
+        return solid("red", (120, 160))
+
+
+def test_an_unplugged_camera_keeps_the_last_frame_with_a_banner(make_window, qtbot):
+    window = make_window(UnpluggedAfter(10))
+    qtbot.waitUntil(lambda: "stopped delivering frames" in window._banner, timeout=5000)
+    assert "Retrying" in window._banner
+    assert window.view.image is not None and window._shown.shape == (120, 160, 3)
+    assert not np.array_equal(window._shown[-10:], solid("red", (120, 160))[-10:])  # banner drawn
+    window.switch_source(SolidSource("blue"))  # the person can switch away at any time
+    qtbot.waitUntil(lambda: "solid blue" in window.windowTitle(), timeout=5000)
+    assert window._banner == ""
+
+
+def test_source_menu_lists_the_cameras_that_open(make_window, qtbot):
+    window = make_window()
+    window.cameras_found.emit([0, 2])
+    texts = [a.text() for a in window.source_menu.actions()]
+    assert texts[:2] == ["Camera 0", "Camera 2"] and "&Demo stream" in texts
+    window.cameras_found.emit([])
+    first = window.source_menu.actions()[0]
+    assert first.text() == "No camera found" and not first.isEnabled()
+    window.switch_source(SolidSource("green"))
+    qtbot.waitUntil(lambda: "solid green" in window.windowTitle(), timeout=5000)
+    next(a for a in window.source_menu.actions() if a.text() == "&Demo stream").trigger()
+    qtbot.waitUntil(lambda: "Demo stream" in window.windowTitle(), timeout=5000)

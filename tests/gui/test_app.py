@@ -1,0 +1,28 @@
+"""Starting the app: the initial source and model from the command line."""
+
+import pytest
+
+import main
+from engine import sources, zoo
+from gui.app import initial_model, initial_source
+
+
+def test_without_a_camera_the_demo_stream_opens_with_a_notice():
+    source, notice = initial_source(main.parse_args(["--camera", "97"]))
+    assert isinstance(source, sources.SyntheticSource)
+    assert "No camera 97" in notice and "demo stream" in notice
+
+
+def test_named_sources_open_without_a_notice(tmp_path):
+    source, notice = initial_source(main.parse_args(["--images", str(tmp_path)]))
+    assert isinstance(source, sources.ImageFolderSource) and notice == ""
+    source, notice = initial_source(main.parse_args(["--demo"]))
+    assert isinstance(source, sources.SyntheticSource) and notice == ""
+
+
+def test_initial_model_from_options(colour_info):
+    assert initial_model(None) == zoo.DEFAULT_MODEL
+    assert initial_model("ResNet50") == "ResNet50"
+    assert initial_model(str(colour_info.path)).class_names == ["red", "green", "blue"]
+    with pytest.raises(ValueError, match="missing"):
+        initial_model(str(colour_info.path.with_name("other.keras")))
