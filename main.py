@@ -3,6 +3,7 @@
     python main.py [--camera N | --video FILE | --images DIR | --demo] [--model NAME]
                    [--weights FILE] [--backend tensorflow|jax|torch] [--workspace DIR]
     python main.py classify --video FILE --model NAME|PATH.keras [--frames N] [--realtime]
+    python main.py mnist --preset lenet5 [--dataset fashion|mnist|DIR] [--epochs N]
 """
 
 from __future__ import annotations
@@ -45,6 +46,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                           help="pace the source and drop frames as the live view does")
     classify.add_argument("--smoothing", type=float, default=0.0, metavar="ALPHA",
                           help="exponential smoothing of probabilities (default 0: raw)")
+    mnist = commands.add_parser("mnist", help="train one of the course's MNIST networks")
+    mnist.add_argument("--preset", default="lenet5",
+                       help="mlp-sgd, mlp-momentum, mlp-adadelta, mlp2-adadelta, lenet5 or cnn")
+    mnist.add_argument("--dataset", default="fashion", help="fashion, mnist or a folder of IDX files")
+    mnist.add_argument("--epochs", type=int, help="default: the course's")
+    mnist.add_argument("--batch-size", type=int, default=128)
+    mnist.add_argument("--subset", type=int, metavar="N", help="train on the first N images only")
+    mnist.add_argument("--workspace", metavar="DIR", default=argparse.SUPPRESS)
     return parser.parse_args(argv)
 
 
@@ -93,6 +102,16 @@ def main(argv: list[str] | None = None) -> int:
     backend.select(args.backend)
     if args.command == "classify":
         return run_classify(args)
+    if args.command == "mnist":
+        from engine import mnist_cli, mnist_lab
+        from engine.store import Workspace
+
+        if args.preset not in mnist_lab.PRESETS:
+            print(f"error: unknown preset {args.preset!r}: choose one of "
+                  f"{', '.join(mnist_lab.PRESETS)}", file=sys.stderr)
+            return 2
+        return mnist_cli.run(args.preset, args.dataset, args.epochs, args.batch_size, args.subset,
+                             Workspace(args.workspace))
     args.weights = weights_option(args)
     from gui.app import run_gui
 

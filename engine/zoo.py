@@ -64,7 +64,10 @@ class WeightsMissing(RuntimeError):
 
 
 def preprocessing(name: str) -> Callable[[np.ndarray], np.ndarray]:
-    """A preprocessing function by name: a keras.applications module, 'unit' (x/255) or 'none'."""
+    """A preprocessing function by name: a keras.applications module, 'unit' (x/255), 'mnist'
+    (grayscale, inverted to white-on-black as MNIST digits are, x/255) or 'none'."""
+    if name == "mnist":
+        return lambda x: (255.0 - x.mean(axis=-1, keepdims=True)) / np.float32(255.0)
     if name == "unit":
         return lambda x: x / np.float32(255.0)
     if name == "none":

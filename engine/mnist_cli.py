@@ -1,0 +1,67 @@
+"""`python main.py mnist`: train a course preset headless with a terminal progress bar."""
+
+from __future__ import annotations
+
+import sys
+import threading
+import time
+from pathlib import Path
+
+from engine import datasets, mnist_lab
+from engine.store import Workspace
+
+
+def load_dataset(name: str) -> datasets.ImageSet:
+    """'fashion', 'mnist' or a folder of IDX files."""
+    if name == "fashion":
+        return datasets.load_fashion_mnist()
+    if name == "mnist":
+        return datasets.load_mnist()
+    return datasets.load_idx_folder(Path(name))
+
+
+def table_row(result: mnist_lab.RunResult, note: str = "") -> str:
+    """A row of the course's table: architecture, parameters, optimizer, epochs, seconds, error."""
+    return (f"| {result.title} | {result.parameters:,} | {result.optimizer}{note} | "
+            f"{result.epochs_done} | {result.seconds:.0f} | {100 * result.test_error:.2f}% |")
+
+
+def run(preset: str, dataset: str, epochs: int | None, batch_size: int, subset: int | None,
+        workspace: Workspace, out=None) -> int:
+    out = out or sys.stdout
+    try:
+        data = load_dataset(dataset)
+    except (datasets.DatasetUnavailable, ValueError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    if subset:
+        data = data.subset(subset)
+    started = time.perf_counter()
+
+    def report(kind, epoch, batch, batches, logs):
+        if kind == "batch" and batches:
+            done = int(30 * batch / batches)
+            print(f"\repoch {epoch + 1}: [{'#' * done}{'.' * (30 - done)}] {batch}/{batches} "
+                  f"loss {logs.get('loss', float('nan')):.4f}  {time.perf_counter() - started:.0f} s",
+                  end="", file=sys.stderr, flush=True)
+        elif kind == "epoch":
+            print(f"\repoch {epoch + 1}: loss {logs.get('loss', 0):.4f} "
+                  f"accuracy {logs.get('accuracy', 0):.4f} test accuracy "
+                  f"{logs.get('val_accuracy', 0):.4f}" + " " * 20, file=sys.stderr, flush=True)
+
+    cancel = threading.Event()
+    try:
+        result = mnist_lab.train_preset(preset, data, epochs=epochs, batch_size=batch_size,
+                                        report=report, cancel=cancel)
+    except KeyboardInterrupt:
+        print("\nstopped", file=sys.stderr)
+        return 130
+    name = f"{preset}-{data.name.lower()}-{time.strftime('%Y%m%d-%H%M%S')}"
+    info = workspace.save_model(result.model, data.class_names, data.x_train.shape[1:3], "mnist",
+                                name, base=preset, dataset=data.name, test_error=result.test_error,
+                                epochs=result.epochs_done, seconds=round(result.seconds, 1))
+    print("| Architecture | Parameters | Optimizer | Epochs | CPU s | Error |", file=out)
+    print("|---|---:|---|---:|---:|---:|", file=out)
+    print(table_row(result), file=out)
+    print(f"saved {info.path}", file=sys.stderr)
+    return 0
