@@ -7,7 +7,8 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence, QShortcut
-from PySide6.QtWidgets import (QFileDialog, QLabel, QMainWindow, QMessageBox, QSplitter)
+from PySide6.QtWidgets import (QFileDialog, QLabel, QMainWindow, QMessageBox, QSplitter,
+                               QTabWidget)
 from superqt.utils import create_worker
 
 from engine import backend, sources, zoo
@@ -16,6 +17,7 @@ from engine.store import ModelInfo, Workspace
 from engine.stream import LiveStream, Result
 from gui.frame_view import FrameView
 from gui.panels.live import LivePanel
+from gui.panels.mnist import MnistPanel
 from gui.workers import ModelLoader, StreamBridge
 
 log = logging.getLogger(__name__)
@@ -46,7 +48,11 @@ class MainWindow(QMainWindow):
         splitter.addWidget(self.view)
         splitter.addWidget(self.panel)
         splitter.setStretchFactor(0, 1)
-        self.setCentralWidget(splitter)
+        self.mnist = MnistPanel(workspace)
+        self.tabs = QTabWidget()
+        self.tabs.addTab(splitter, "Live")
+        self.tabs.addTab(self.mnist, "MNIST lab")
+        self.setCentralWidget(self.tabs)
         self.status_label = QLabel()
         self.statusBar().addPermanentWidget(self.status_label)
 
@@ -265,6 +271,7 @@ class MainWindow(QMainWindow):
         self._closing = True
         self.hide()  # a model still loading may take seconds to finish: don't look frozen
         self._stats.stop()
+        self.mnist.job.cancel.set()  # training stops after its current batch
         self.stream.stop()
         self.loader.wait()
         super().closeEvent(event)

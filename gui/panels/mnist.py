@@ -1,0 +1,294 @@
+"""The MNIST lab panel: pick data and a course preset, train with live curves, compare runs."""
+
+from __future__ import annotations
+
+import csv
+import io
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtGui import QImage, QPixmap
+from PySide6.QtWidgets import (QComboBox, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout,
+                               QLabel, QMessageBox, QProgressBar, QPushButton, QSpinBox,
+                               QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
+from superqt.utils import create_worker
+
+from engine import datasets, mnist_lab
+from engine.store import Workspace
+
+COLUMNS = ["Architecture", "Parameters", "Optimizer", "Epochs", "CPU s", "Error"]
+PALETTE = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf"]
+
+
+def sample_grid(images: np.ndarray, columns: int = 8) -> np.ndarray:
+    """Tile the first images (N, 28, 28) into one uint8 picture, ``columns`` wide."""
+    count = min(len(images), columns * 4)
+    rows = -(-count // columns)
+    h, w = images.shape[1:3]
+    grid = np.zeros((rows * (h + 2), columns * (w + 2)), np.uint8)
+    for i in range(count):
+        r, c = divmod(i, columns)
+        grid[r * (h + 2) + 1 : r * (h + 2) + 1 + h, c * (w + 2) + 1 : c * (w + 2) + 1 + w] = images[i]
+    return grid
+
+
+class TrainingJob(QObject):
+    """Runs mnist_lab.train in a worker thread; turns its callbacks into signals."""
+
+    progress = Signal(str, int, int, int, dict)
+    finished = Signal(object)
+    failed = Signal(str)
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.cancel = threading.Event()
+
+    def start(self, preset: str, data: datasets.ImageSet, epochs: int, batch_size: int) -> None:
+        self.cancel.clear()
+        create_worker(mnist_lab.train_preset, preset, data, epochs=epochs, batch_size=batch_size,
+                      report=lambda *args: self.progress.emit(*args), cancel=self.cancel,
+                      _connect={"returned": self.finished.emit,
+                                "errored": lambda error: self.failed.emit(str(error))})
+
+
+class MnistPanel(QWidget):
+    """Data, preset, Train / Stop, progress with ETA, live curves and the comparison table."""
+
+    def __init__(self, workspace: Workspace, parent=None):
+        super().__init__(parent)
+        self.workspace = workspace
+        self.data: datasets.ImageSet | None = None
+        self.runs: list[mnist_lab.RunResult] = []
+        self.job = TrainingJob(self)
+        self.job.progress.connect(self._progress)
+        self.job.finished.connect(self._finished)
+        self.job.failed.connect(self._failed)
+
+        layout = QHBoxLayout(self)
+        left = QVBoxLayout()
+        layout.addLayout(left, 0)
+        data_box = QGroupBox("Data")
+        data_form = QVBoxLayout(data_box)
+        self.dataset = QComboBox()
+        self.dataset.addItems(["Fashion-MNIST", "MNIST", "IDX folder…"])
+        self.dataset.activated.connect(self._dataset_chosen)
+        self.samples = QLabel("No data loaded")
+        self.samples.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        data_form.addWidget(self.dataset)
+        data_form.addWidget(self.samples)
+        left.addWidget(data_box)
+
+        train_box = QGroupBox("Network")
+        form = QFormLayout(train_box)
+        self.preset = QComboBox()
+        for key, preset in mnist_lab.PRESETS.items():
+            self.preset.addItem(f"{preset.title} · {preset.optimizer['name']}", key)
+            self.preset.setItemData(self.preset.count() - 1,
+                                    f"{preset.parameters:,} parameters. {preset.note} "
+                                    f"Course: {preset.epochs} epochs, {100 * preset.course_error:.2f}% error.",
+                                    Qt.ItemDataRole.ToolTipRole)
+        self.preset.currentIndexChanged.connect(self._preset_chosen)
+        self.epochs = QSpinBox()
+        self.epochs.setRange(1, 200)
+        self.batch = QSpinBox()
+        self.batch.setRange(1, 4096)
+        self.batch.setValue(128)
+        self.train_button = QPushButton("Train")
+        self.train_button.clicked.connect(self.train)
+        self.stop_button = QPushButton("Stop")
+        self.stop_button.setEnabled(False)
+        self.stop_button.clicked.connect(self.job.cancel.set)
+        form.addRow("Preset", self.preset)
+        form.addRow("Epochs", self.epochs)
+        form.addRow("Batch size", self.batch)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.train_button)
+        buttons.addWidget(self.stop_button)
+        form.addRow(buttons)
+        self.bar = QProgressBar()
+        self.status = QLabel()
+        self.status.setWordWrap(True)
+        form.addRow(self.bar)
+        form.addRow(self.status)
+        left.addWidget(train_box)
+        left.addStretch(1)
+
+        right = QVBoxLayout()
+        layout.addLayout(right, 1)
+        self.loss_plot = pg.PlotWidget(title="Loss per epoch (solid: train, dashed: test)")
+        self.accuracy_plot = pg.PlotWidget(title="Accuracy per epoch")
+        self.loss_plot.addLegend(offset=(-10, 10))  # losses fall: top right stays clear
+        self.accuracy_plot.addLegend(offset=(-10, -30))  # accuracies rise: bottom right
+        for plot in (self.loss_plot, self.accuracy_plot):
+            plot.setBackground("w")
+            plot.showGrid(x=True, y=True, alpha=0.3)
+            plot.setLabel("bottom", "epoch")
+        plots = QHBoxLayout()
+        plots.addWidget(self.loss_plot)
+        plots.addWidget(self.accuracy_plot)
+        right.addLayout(plots, 2)
+        self.table = QTableWidget(0, len(COLUMNS))
+        self.table.setHorizontalHeaderLabels(COLUMNS)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.itemChanged.connect(lambda *_: self._redraw_curves())
+        right.addWidget(self.table, 1)
+        export = QHBoxLayout()
+        for text, kind in (("Export CSV…", "csv"), ("Export Markdown…", "md")):
+            button = QPushButton(text)
+            button.clicked.connect(lambda _=False, k=kind: self._export_dialog(k))
+            export.addWidget(button)
+        export.addStretch(1)
+        right.addLayout(export)
+        self._live: dict[str, list[float]] = {}
+        self._preset_chosen()
+
+    # -- data --------------------------------------------------------------------------------
+    def _dataset_chosen(self, index: int) -> None:
+        try:
+            if index == 2:
+                folder = QFileDialog.getExistingDirectory(self, "A folder of IDX files")
+                if not folder:
+                    return
+                self.set_data(datasets.load_idx_folder(folder))
+            else:
+                self.set_data(datasets.load_fashion_mnist() if index == 0 else datasets.load_mnist())
+        except (datasets.DatasetUnavailable, ValueError) as error:
+            self.status.setText(str(error))
+
+    def set_data(self, data: datasets.ImageSet) -> None:
+        self.data = data
+        grid = np.ascontiguousarray(sample_grid(data.x_train))
+        image = QImage(grid.data, grid.shape[1], grid.shape[0], grid.strides[0],
+                       QImage.Format.Format_Grayscale8).copy()
+        self.samples.setPixmap(QPixmap.fromImage(image).scaled(
+            grid.shape[1] * 2, grid.shape[0] * 2, Qt.AspectRatioMode.KeepAspectRatio))
+        labels = ", ".join(data.class_names[int(k)] for k in data.y_train[:8])
+        self.samples.setToolTip(f"First row: {labels}")
+        self.status.setText(f"{data.name}: {len(data.x_train):,} training and "
+                            f"{len(data.x_test):,} test images, {len(data.class_names)} classes")
+
+    def _preset_chosen(self, *_) -> None:
+        preset = mnist_lab.PRESETS[self.preset.currentData()]
+        self.epochs.setValue(preset.epochs)
+        self.preset.setToolTip(self.preset.itemData(self.preset.currentIndex(),
+                                                    Qt.ItemDataRole.ToolTipRole))
+
+    # -- training ----------------------------------------------------------------------------
+    def train(self) -> None:
+        if self.data is None:
+            self._dataset_chosen(self.dataset.currentIndex())
+            if self.data is None:
+                return
+        self._live = {"loss": [], "val_loss": [], "accuracy": [], "val_accuracy": []}
+        self._started = time.perf_counter()
+        self.train_button.setEnabled(False)
+        self.stop_button.setEnabled(True)
+        self.bar.setRange(0, 1000)
+        self.bar.setValue(0)
+        self.job.start(self.preset.currentData(), self.data, self.epochs.value(), self.batch.value())
+
+    @property
+    def busy(self) -> bool:
+        return self.stop_button.isEnabled()
+
+    def _progress(self, kind: str, epoch: int, batch: int, batches: int, logs: dict) -> None:
+        epochs = self.epochs.value()
+        done = (epoch + batch / max(batches or 1, 1)) / epochs
+        self.bar.setValue(round(1000 * done))
+        elapsed = time.perf_counter() - self._started
+        eta = elapsed / done - elapsed if done > 0 else 0
+        self.bar.setFormat(f"epoch {epoch + 1}/{epochs} · {100 * done:.0f}% · ETA {eta:.0f} s")
+        if kind == "epoch":
+            for key in self._live:
+                if key in logs:
+                    self._live[key].append(float(logs[key]))
+            self._redraw_curves()
+
+    def _finished(self, result: mnist_lab.RunResult) -> None:
+        self.train_button.setEnabled(True)
+        self.stop_button.setEnabled(False)
+        self.runs.append(result)
+        self._live = {}
+        row = self.table.rowCount()
+        self.table.blockSignals(True)
+        self.table.insertRow(row)
+        values = [result.title, f"{result.parameters:,}", result.optimizer,
+                  str(result.epochs_done), f"{result.seconds:.0f}", f"{100 * result.test_error:.2f}%"]
+        for column, value in enumerate(values):
+            item = QTableWidgetItem(value)
+            if column == 0:
+                item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+                item.setCheckState(Qt.CheckState.Checked)
+            self.table.setItem(row, column, item)
+        self.table.blockSignals(False)
+        self.table.resizeColumnsToContents()
+        note = " (stopped)" if result.stopped else ""
+        try:
+            info = self.workspace.save_model(
+                result.model, self.data.class_names, self.data.x_train.shape[1:3], "mnist",
+                f"{self.preset.currentData()}-{self.data.name.lower()}-{time.strftime('%Y%m%d-%H%M%S')}",
+                base=self.preset.currentData(), dataset=self.data.name, test_error=result.test_error)
+            self.status.setText(f"Done{note}: test error {100 * result.test_error:.2f}%. "
+                                f"Saved {info.path.name} to the workspace.")
+        except OSError as error:
+            self.status.setText(f"Done{note}, but the model could not be saved: {error}")
+        self.bar.setFormat("done" + note)
+        self._redraw_curves()
+
+    def _failed(self, message: str) -> None:
+        self.train_button.setEnabled(True)
+        self.stop_button.setEnabled(False)
+        self.status.setText(f"Training failed: {message}")
+
+    def _redraw_curves(self) -> None:
+        self.loss_plot.clear()
+        self.accuracy_plot.clear()
+        curves = [(i, f"#{i + 1} {run.title.split(' (')[0]}", run.history)
+                  for i, run in enumerate(self.runs) if self._ticked(i)]
+        if self._live:
+            curves.append((len(self.runs), f"#{len(self.runs) + 1} training…", self._live))
+        for i, label, history in curves:
+            colour = PALETTE[i % len(PALETTE)]
+            for key, plot in (("loss", self.loss_plot), ("accuracy", self.accuracy_plot)):
+                for name, style in ((key, Qt.PenStyle.SolidLine), (f"val_{key}", Qt.PenStyle.DashLine)):
+                    values = history.get(name, [])
+                    if values:
+                        plot.plot(range(1, len(values) + 1), values, symbol="o", symbolSize=5,
+                                  pen=pg.mkPen(colour, width=2, style=style), symbolBrush=colour,
+                                  name=label if name == key else None)
+
+    def _ticked(self, row: int) -> bool:
+        item = self.table.item(row, 0)
+        return item is not None and item.checkState() == Qt.CheckState.Checked
+
+    # -- export ------------------------------------------------------------------------------
+    def table_rows(self) -> list[list[str]]:
+        return [[self.table.item(r, c).text() for c in range(len(COLUMNS))]
+                for r in range(self.table.rowCount())]
+
+    def as_csv(self) -> str:
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(COLUMNS)
+        writer.writerows(self.table_rows())
+        return out.getvalue()
+
+    def as_markdown(self) -> str:
+        lines = ["| " + " | ".join(COLUMNS) + " |", "|---|---:|---|---:|---:|---:|"]
+        lines += ["| " + " | ".join(row) + " |" for row in self.table_rows()]
+        return "\n".join(lines) + "\n"
+
+    def _export_dialog(self, kind: str) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Export the table",
+                                              str(self.workspace.root / f"runs.{kind}"))
+        if path:
+            from engine.store import atomic_write_bytes
+
+            try:
+                atomic_write_bytes(Path(path), (self.as_csv() if kind == "csv" else self.as_markdown()).encode())
+            except OSError as error:
+                QMessageBox.warning(self, "Not exported", f"{path} could not be written: {error}")

@@ -1,0 +1,86 @@
+"""The MNIST lab panel, driven with qtbot: train a preset to the end, stop another midway."""
+
+import numpy as np
+import pytest
+from PySide6.QtCore import Qt
+
+from engine import datasets
+from gui.panels.mnist import MnistPanel, sample_grid
+from tests.conftest import real_data
+from tests.engine.test_datasets import write_idx_folder
+
+
+@pytest.fixture
+def panel(qtbot, workspace, tmp_path):
+    widget = MnistPanel(workspace)
+    qtbot.addWidget(widget)
+    widget.show()
+    widget.set_data(datasets.load_idx_folder(write_idx_folder(tmp_path / "idx", n_train=2000,
+                                                             n_test=200)))
+    yield widget
+    widget.job.cancel.set()
+
+
+def choose(panel, key):
+    panel.preset.setCurrentIndex(panel.preset.findData(key))
+
+
+def test_presets_fill_in_the_course_epochs_and_explain_themselves(panel):
+    choose(panel, "mlp2-adadelta")
+    assert panel.epochs.value() == 20
+    assert "545,810 parameters" in panel.preset.toolTip() and "1.0" in panel.preset.toolTip()
+
+
+def test_train_a_preset_to_the_end_then_stop_a_second_run_midway(panel, qtbot, workspace):
+    choose(panel, "mlp-adadelta")
+    panel.epochs.setValue(2)
+    panel.batch.setValue(64)
+    qtbot.mouseClick(panel.train_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: panel.table.rowCount() == 1, timeout=60000)
+    row = panel.table_rows()[0]
+    assert row[:4] == ["Dense 300 tanh", "238,510", "adadelta", "2"]
+    assert float(row[5].rstrip("%")) < 10
+    points = [item for item in panel.loss_plot.listDataItems()]
+    assert len(points) == 2 and all(len(item.xData) == 2 for item in points)  # train and test
+    assert len(list(workspace.models_dir.glob("mlp-adadelta-*.keras"))) == 1
+    assert panel.as_markdown().splitlines()[2].startswith("| Dense 300 tanh | 238,510 |")
+    assert panel.as_csv().splitlines()[0] == "Architecture,Parameters,Optimizer,Epochs,CPU s,Error"
+
+    batches = []
+    panel.job.progress.connect(lambda kind, epoch, batch, total, logs: batches.append(batch))
+    panel.epochs.setValue(50)
+    qtbot.mouseClick(panel.train_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: len(batches) >= 5, timeout=30000)
+    qtbot.mouseClick(panel.stop_button, Qt.MouseButton.LeftButton)
+    stopped_at = len(batches)
+    qtbot.waitUntil(lambda: panel.table.rowCount() == 2, timeout=30000)
+    assert len(batches) <= stopped_at + 2  # at most the batch in flight (and its signal) after Stop
+    assert panel.runs[-1].stopped and panel.runs[-1].epochs_done <= 1
+    assert panel.train_button.isEnabled() and not panel.stop_button.isEnabled()
+    assert "stopped" in panel.status.text()
+
+
+def test_unticking_a_run_removes_its_curves(panel, qtbot):
+    choose(panel, "mlp-sgd")
+    panel.epochs.setValue(1)
+    panel.train()
+    qtbot.waitUntil(lambda: panel.table.rowCount() == 1, timeout=60000)
+    assert len(panel.accuracy_plot.listDataItems()) == 2
+    panel.table.item(0, 0).setCheckState(Qt.CheckState.Unchecked)
+    assert panel.accuracy_plot.listDataItems() == []
+
+
+def test_sample_grid_tiles_the_first_images():
+    images = np.stack([np.full((28, 28), i, np.uint8) for i in range(40)])
+    grid = sample_grid(images, columns=8)
+    assert grid.shape == (4 * 30, 8 * 30)
+    assert grid[1, 1] == 0 and grid[1, 31] == 1 and grid[31, 1] == 8
+
+
+def test_real_fashion_mnist_shows_samples(qtbot, workspace):
+    real_data(datasets.FASHION_DIRS[0] / "train-images-idx3-ubyte.gz")
+    widget = MnistPanel(workspace)
+    qtbot.addWidget(widget)
+    widget._dataset_chosen(0)
+    assert widget.data.x_train.shape == (60000, 28, 28)
+    assert not widget.samples.pixmap().isNull() and "60,000 training" in widget.status.text()
