@@ -200,6 +200,8 @@ class MainWindow(QMainWindow):
         if frame is not None:
             self._frame = frame.image
             self._redraw()
+            if self.tabs.currentWidget() is self.mnist and frame.index % 6 == 0:
+                self.mnist.show_camera_frame(frame.image)  # a few times a second is plenty
 
     def _redraw(self) -> None:
         self._shown = draw_labels(self._frame, self._labels, self._banner)

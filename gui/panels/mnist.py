@@ -12,13 +12,17 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QImage, QPixmap
-from PySide6.QtWidgets import (QComboBox, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout,
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout,
                                QLabel, QMessageBox, QProgressBar, QPushButton, QSpinBox,
                                QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 from superqt.utils import create_worker
 
-from engine import datasets, mnist_lab
+from engine import backend, datasets, mnist_lab
+from engine.digits import frame_to_mnist, to_mnist
+from engine.labels import top_k
 from engine.store import Workspace
+from gui.draw_pad import DrawPad
+from gui.panels.live import LabelBars
 
 COLUMNS = ["Architecture", "Parameters", "Optimizer", "Epochs", "CPU s", "Error"]
 PALETTE = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf"]
@@ -115,6 +119,7 @@ class MnistPanel(QWidget):
         form.addRow(self.bar)
         form.addRow(self.status)
         left.addWidget(train_box)
+        left.addWidget(self._build_try_box())
         left.addStretch(1)
 
         right = QVBoxLayout()
@@ -146,6 +151,62 @@ class MnistPanel(QWidget):
         self._live: dict[str, list[float]] = {}
         self._preset_chosen()
 
+    def _build_try_box(self) -> QGroupBox:
+        box = QGroupBox("Try the model: draw a digit, or show one to the camera")
+        layout = QHBoxLayout(box)
+        column = QVBoxLayout()
+        self.pad = DrawPad()
+        self.pad.changed.connect(self._read_pad)
+        clear = QPushButton("Clear")
+        clear.clicked.connect(self.pad.clear)
+        self.use_camera = QCheckBox("Read the camera")
+        self.use_camera.setToolTip("Centre of the live video: dark digit on light paper")
+        column.addWidget(self.pad)
+        column.addWidget(clear)
+        column.addWidget(self.use_camera)
+        layout.addLayout(column)
+        column = QVBoxLayout()
+        self.seen = QLabel()
+        self.seen.setFixedSize(84, 84)
+        self.seen.setToolTip("What the network gets: 28x28, white on black, centred")
+        self.try_bars = LabelBars()
+        column.addWidget(self.seen)
+        column.addWidget(self.try_bars)
+        column.addStretch(1)
+        layout.addLayout(column)
+        self._forward, self._forward_model = None, None
+        return box
+
+    def model_to_try(self) -> mnist_lab.RunResult | None:
+        """The run selected in the table, else the newest run."""
+        rows = self.table.selectionModel().selectedRows() if self.table.selectionModel() else []
+        if rows and rows[0].row() < len(self.runs):
+            return self.runs[rows[0].row()]
+        return self.runs[-1] if self.runs else None
+
+    def classify_digit(self, digit: np.ndarray) -> list[tuple[str, float]]:
+        """Show the 28x28 digit and the chosen model's top-3 for it."""
+        image = QImage(np.ascontiguousarray(digit).data, 28, 28, 28, QImage.Format.Format_Grayscale8)
+        self.seen.setPixmap(QPixmap.fromImage(image.copy()).scaled(84, 84))
+        run = self.model_to_try()
+        if run is None or self.data is None:
+            self.try_bars.show_labels([])
+            return []
+        if self._forward_model is not run.model:
+            self._forward, self._forward_model = backend.compiled_forward(run.model), run.model
+        probabilities = self._forward((digit.astype(np.float32) / 255.0)[None, ..., None])
+        labels = top_k(probabilities, self.data.class_names, 3)
+        self.try_bars.show_labels(labels)
+        return labels
+
+    def _read_pad(self) -> None:
+        self.classify_digit(to_mnist(self.pad.pixels()))
+
+    def show_camera_frame(self, frame: np.ndarray) -> None:
+        """Read a digit from a live frame when the person asked for it (called at a few Hz)."""
+        if self.use_camera.isChecked():
+            self.classify_digit(frame_to_mnist(frame))
+
     # -- data --------------------------------------------------------------------------------
     def _dataset_chosen(self, index: int) -> None:
         try:
@@ -165,7 +226,7 @@ class MnistPanel(QWidget):
         image = QImage(grid.data, grid.shape[1], grid.shape[0], grid.strides[0],
                        QImage.Format.Format_Grayscale8).copy()
         self.samples.setPixmap(QPixmap.fromImage(image).scaled(
-            grid.shape[1] * 2, grid.shape[0] * 2, Qt.AspectRatioMode.KeepAspectRatio))
+            grid.shape[1] * 3 // 2, grid.shape[0] * 3 // 2, Qt.AspectRatioMode.KeepAspectRatio))
         labels = ", ".join(data.class_names[int(k)] for k in data.y_train[:8])
         self.samples.setToolTip(f"First row: {labels}")
         self.status.setText(f"{data.name}: {len(data.x_train):,} training and "

@@ -84,3 +84,34 @@ def test_real_fashion_mnist_shows_samples(qtbot, workspace):
     widget._dataset_chosen(0)
     assert widget.data.x_train.shape == (60000, 28, 28)
     assert not widget.samples.pixmap().isNull() and "60,000 training" in widget.status.text()
+
+
+def test_drawing_and_the_camera_feed_the_trained_model(panel, qtbot):
+    from PySide6.QtCore import QPoint
+
+    choose(panel, "mlp-adadelta")
+    panel.epochs.setValue(3)
+    panel.train()
+    qtbot.waitUntil(lambda: panel.table.rowCount() == 1, timeout=60000)
+    # The test set's class k is a bright horizontal band at rows 2k+4..2k+5 (write_idx_folder).
+    # A horizontal stroke normalises to a band through the middle: rows 13-14, class 5 or so.
+    qtbot.mouseMove(panel.pad, QPoint(30, 98))
+    qtbot.mousePress(panel.pad, Qt.MouseButton.LeftButton, pos=QPoint(30, 98))
+    qtbot.mouseMove(panel.pad, QPoint(160, 98))
+    qtbot.mouseRelease(panel.pad, Qt.MouseButton.LeftButton, pos=QPoint(160, 98))
+    assert panel.pad.pixels()[98, 30:160].min() == 255
+    labels = panel.try_bars.texts()
+    assert labels[0] in ("4", "5")  # the band the stroke became
+    assert len(labels) == 3 and all(name in panel.data.class_names for name in labels)
+    assert not panel.seen.pixmap().isNull()
+    qtbot.mouseClick(panel.pad, Qt.MouseButton.RightButton)
+    assert panel.pad.pixels().max() == 0
+
+    frame = np.full((240, 320, 3), 210, np.uint8)
+    frame[110:130, 100:220] = 10  # a dark bar on paper
+    panel.show_camera_frame(frame)  # ignored until the person ticks the box
+    assert panel.seen.pixmap().toImage().pixelColor(42, 42).value() == 0
+    panel.use_camera.setChecked(True)
+    panel.show_camera_frame(frame)
+    seen = panel.seen.pixmap().toImage()
+    assert seen.pixelColor(42, 42).value() > 128  # the bar, white on black, through the centre
