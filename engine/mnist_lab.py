@@ -137,6 +137,7 @@ class RunResult:
     history: dict = field(default_factory=dict)
     stopped: bool = False
     model: object = None
+    predicted: np.ndarray | None = None  # the model's class for each test image
 
 
 class ProgressCallback(keras.callbacks.Callback):
@@ -185,13 +186,32 @@ def train(layers, optimizer: dict, data: ImageSet, *, epochs: int, batch_size: i
                         validation_data=(x_test, y_test), shuffle=True,
                         callbacks=[ProgressCallback(report or (lambda *a: None), cancel)])
     seconds = time.perf_counter() - start
-    _, accuracy = model.evaluate(x_test, y_test, batch_size=512, verbose=0)
+    predicted = predict_classes(model, data.x_test)
     curves = {k: [float(v) for v in values] for k, values in history.history.items()}
     return RunResult(title, model.count_params(), optimizer["name"], len(curves.get("loss", [])),
-                     seconds, 1.0 - float(accuracy), curves, cancel.is_set(), model)
+                     seconds, float(np.mean(predicted != data.y_test)), curves, cancel.is_set(),
+                     model, predicted)
 
 
 def train_preset(key: str, data: ImageSet, *, epochs: int | None = None, **options) -> RunResult:
     preset = PRESETS[key]
     return train(preset.layers, preset.optimizer, data, epochs=epochs or preset.epochs,
                  title=preset.title, **options)
+
+
+def predict_classes(model, images: np.ndarray, batch_size: int = 512) -> np.ndarray:
+    """The predicted class of each uint8 (N, 28, 28) image."""
+    probabilities = model.predict(prepare(images), batch_size=batch_size, verbose=0)
+    return np.asarray(probabilities).argmax(axis=1)
+
+
+def confusion_matrix(truth: np.ndarray, predicted: np.ndarray, classes: int) -> np.ndarray:
+    """counts[t, p]: how many images of class t were predicted as p."""
+    counts = np.zeros((classes, classes), np.int64)
+    np.add.at(counts, (np.asarray(truth), np.asarray(predicted)), 1)
+    return counts
+
+
+def misclassified(truth: np.ndarray, predicted: np.ndarray, limit: int = 64) -> np.ndarray:
+    """Indices of the first ``limit`` wrongly classified images."""
+    return np.flatnonzero(np.asarray(truth) != np.asarray(predicted))[:limit]

@@ -14,7 +14,7 @@ from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QImage, QPixmap
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout,
                                QLabel, QMessageBox, QProgressBar, QPushButton, QSpinBox,
-                               QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
+                               QTableWidget, QTableWidgetItem, QTabWidget, QVBoxLayout, QWidget)
 from superqt.utils import create_worker
 
 from engine import backend, datasets, mnist_lab
@@ -23,6 +23,7 @@ from engine.labels import top_k
 from engine.store import Workspace
 from gui.draw_pad import DrawPad
 from gui.panels.live import LabelBars
+from gui.panels.results import ResultsView
 
 COLUMNS = ["Architecture", "Parameters", "Optimizer", "Epochs", "CPU s", "Error"]
 PALETTE = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf"]
@@ -132,14 +133,22 @@ class MnistPanel(QWidget):
             plot.setBackground("w")
             plot.showGrid(x=True, y=True, alpha=0.3)
             plot.setLabel("bottom", "epoch")
-        plots = QHBoxLayout()
+        curves = QWidget()
+        plots = QHBoxLayout(curves)
+        plots.setContentsMargins(0, 0, 0, 0)
         plots.addWidget(self.loss_plot)
         plots.addWidget(self.accuracy_plot)
-        right.addLayout(plots, 2)
+        self.results = ResultsView()
+        self.views = QTabWidget()
+        self.views.addTab(curves, "Curves")
+        self.views.addTab(self.results, "Confusion matrix and mistakes")
+        right.addWidget(self.views, 2)
         self.table = QTableWidget(0, len(COLUMNS))
         self.table.setHorizontalHeaderLabels(COLUMNS)
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.itemChanged.connect(lambda *_: self._redraw_curves())
+        self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
+        self.table.itemSelectionChanged.connect(self._show_results)
         right.addWidget(self.table, 1)
         export = QHBoxLayout()
         for text, kind in (("Export CSV…", "csv"), ("Export Markdown…", "md")):
@@ -198,6 +207,12 @@ class MnistPanel(QWidget):
         labels = top_k(probabilities, self.data.class_names, 3)
         self.try_bars.show_labels(labels)
         return labels
+
+    def _show_results(self) -> None:
+        run = self.model_to_try()
+        if run is not None and run.predicted is not None and self.data is not None:
+            self.results.show_results(self.data.x_test, self.data.y_test, run.predicted,
+                                      self.data.class_names)
 
     def _read_pad(self) -> None:
         self.classify_digit(to_mnist(self.pad.pixels()))
@@ -299,6 +314,7 @@ class MnistPanel(QWidget):
             self.status.setText(f"Done{note}, but the model could not be saved: {error}")
         self.bar.setFormat("done" + note)
         self._redraw_curves()
+        self._show_results()
 
     def _failed(self, message: str) -> None:
         self.train_button.setEnabled(True)

@@ -93,3 +93,23 @@ def test_headless_mnist_prints_the_course_row_and_saves_a_live_model(tmp_path, c
 def test_headless_mnist_refuses_an_unknown_preset(capsys):
     assert main.main(["mnist", "--preset", "resnet"]) == 2
     assert "unknown preset" in capsys.readouterr().err
+
+
+def test_confusion_matrix_and_misclassified_images():
+    truth = np.array([0, 0, 1, 2, 2, 2])
+    predicted = np.array([0, 1, 1, 2, 0, 2])
+    counts = mnist_lab.confusion_matrix(truth, predicted, 3)
+    assert counts.tolist() == [[1, 1, 0], [0, 1, 0], [1, 0, 2]]
+    assert counts.sum() == 6 and np.trace(counts) == 4
+    assert mnist_lab.misclassified(truth, predicted).tolist() == [1, 4]
+    assert mnist_lab.misclassified(truth, predicted, limit=1).tolist() == [1]
+
+
+def test_predicted_classes_match_the_reported_test_error(tmp_path):
+    data = datasets.load_idx_folder(write_idx_folder(tmp_path / "d", n_train=300, n_test=100))
+    result = mnist_lab.train_preset("mlp-sgd", data, epochs=1, batch_size=32)
+    predicted = mnist_lab.predict_classes(result.model, data.x_test)
+    assert np.array_equal(predicted, result.predicted)
+    _, accuracy = result.model.evaluate(mnist_lab.prepare(data.x_test),
+                                        keras.utils.to_categorical(data.y_test, 10), verbose=0)
+    assert result.test_error == pytest.approx(1 - accuracy, abs=1e-6)

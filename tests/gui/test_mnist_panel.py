@@ -115,3 +115,23 @@ def test_drawing_and_the_camera_feed_the_trained_model(panel, qtbot):
     panel.show_camera_frame(frame)
     seen = panel.seen.pixmap().toImage()
     assert seen.pixelColor(42, 42).value() > 128  # the bar, white on black, through the centre
+
+
+def test_confusion_matrix_cells_open_the_images_behind_them(panel, qtbot):
+    choose(panel, "mlp-sgd")
+    panel.epochs.setValue(1)
+    panel.train()
+    qtbot.waitUntil(lambda: panel.table.rowCount() == 1, timeout=60000)
+    run, results = panel.runs[-1], panel.results
+    truth, predicted = panel.data.y_test, run.predicted
+    assert results.matrix.rowCount() == 10
+    total = sum(int(results.matrix.item(t, p).text()) for t in range(10) for p in range(10))
+    diagonal = sum(int(results.matrix.item(k, k).text()) for k in range(10))
+    assert total == len(truth) and diagonal == int((truth == predicted).sum())
+    wrong = list(np.flatnonzero(truth != predicted)[:96])
+    assert results.shown_indices() == wrong
+    t, p = max(((t, p) for t in range(10) for p in range(10)),
+               key=lambda cell: int(results.matrix.item(*cell).text()))
+    results.matrix.cellClicked.emit(t, p)
+    shown = results.shown_indices()
+    assert shown and all(truth[i] == t and predicted[i] == p for i in shown)
