@@ -106,6 +106,63 @@ def build_network(layers, input_shape=(28, 28, 1), classes: int = 10, seed: int 
     return model
 
 
+def parse_layers(text: str) -> list[dict]:
+    """Layer specs from a short text, items separated by commas or new lines:
+
+    ``dense 300 tanh``, ``conv 32x5 relu`` (filters x kernel, kernel 3 if left out),
+    ``pool`` or ``pool 2``, ``dropout 0.25``, ``batchnorm``. ValueError names the bad item.
+    """
+    layers = []
+    for item in [part.strip() for part in text.replace("\n", ",").split(",") if part.strip()]:
+        words = item.lower().split()
+        kind, args = words[0], words[1:]
+        try:
+            if kind == "dense":
+                layers.append(_dense(int(args[0]), _activation(args[1:])))
+            elif kind == "conv":
+                filters, _, kernel = args[0].partition("x")
+                layers.append({"type": "conv", "filters": int(filters), "kernel": int(kernel or 3),
+                               "activation": _activation(args[1:])})
+            elif kind == "pool":
+                layers.append({"type": "pool", "size": int(args[0]) if args else 2})
+            elif kind == "dropout":
+                layers.append({"type": "dropout", "rate": float(args[0])})
+            elif kind == "batchnorm" and not args:
+                layers.append({"type": "batchnorm"})
+            else:
+                raise ValueError
+        except (ValueError, IndexError):
+            raise ValueError(f"cannot read {item!r}: use dense N [act], conv NxK [act], pool, "
+                             f"dropout R or batchnorm; activations: {', '.join(ACTIVATIONS)}") from None
+    return layers
+
+
+def _activation(words: list[str]) -> str:
+    if not words:
+        return "relu"
+    if len(words) > 1 or words[0] not in ACTIVATIONS:
+        raise ValueError(words)
+    return words[0]
+
+
+def describe_layers(layers) -> str:
+    """The text ``parse_layers`` reads back into the same specs."""
+    parts = []
+    for spec in layers:
+        kind = spec["type"]
+        if kind == "dense":
+            parts.append(f"dense {spec['units']} {spec.get('activation', 'relu')}")
+        elif kind == "conv":
+            parts.append(f"conv {spec['filters']}x{spec.get('kernel', 3)} {spec.get('activation', 'relu')}")
+        elif kind == "pool":
+            parts.append(f"pool {spec.get('size', 2)}")
+        elif kind == "dropout":
+            parts.append(f"dropout {spec.get('rate', 0.5)}")
+        else:
+            parts.append(kind)
+    return ", ".join(parts)
+
+
 def make_optimizer(spec: dict):
     """A Keras optimizer from a spec, filling in the course's settings for what it leaves out."""
     spec = dict(spec)

@@ -78,7 +78,7 @@ class LabelBars(QWidget):
                 bar.setFormat(f"{100 * p:.1f}%")
 
     def texts(self) -> list[str]:
-        return [name.text() for name, _ in self._rows if name.isVisible()]
+        return [name.text() for name, _ in self._rows if not name.isHidden()]
 
 
 class LivePanel(QWidget):

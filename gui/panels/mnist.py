@@ -12,7 +12,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QImage, QPixmap
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout,
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QLineEdit, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout,
                                QLabel, QMessageBox, QProgressBar, QPushButton, QSpinBox,
                                QTableWidget, QTableWidgetItem, QTabWidget, QVBoxLayout, QWidget)
 from superqt.utils import create_worker
@@ -52,9 +52,10 @@ class TrainingJob(QObject):
         super().__init__(parent)
         self.cancel = threading.Event()
 
-    def start(self, preset: str, data: datasets.ImageSet, epochs: int, batch_size: int) -> None:
+    def start(self, layers, optimizer: dict, data: datasets.ImageSet, **options) -> None:
+        """Train in a worker: options are mnist_lab.train's (epochs, batch_size, loss, seed, title)."""
         self.cancel.clear()
-        create_worker(mnist_lab.train_preset, preset, data, epochs=epochs, batch_size=batch_size,
+        create_worker(mnist_lab.train, layers, optimizer, data, **options,
                       report=lambda *args: self.progress.emit(*args), cancel=self.cancel,
                       _connect={"returned": self.finished.emit,
                                 "errored": lambda error: self.failed.emit(str(error))})
@@ -107,9 +108,29 @@ class MnistPanel(QWidget):
         self.stop_button = QPushButton("Stop")
         self.stop_button.setEnabled(False)
         self.stop_button.clicked.connect(self.job.cancel.set)
+        self.layers = QLineEdit()
+        self.layers.setToolTip("Comma-separated: dense N [act], conv NxK [act], pool, dropout R, "
+                               "batchnorm. Activations: " + ", ".join(mnist_lab.ACTIVATIONS)
+                               + ". A softmax output layer is added.")
+        self.optimizer = QComboBox()
+        self.optimizer.addItems(mnist_lab.OPTIMIZERS)
+        self.optimizer.currentTextChanged.connect(self._optimizer_chosen)
+        self.learning_rate = QDoubleSpinBox()
+        self.learning_rate.setDecimals(5)
+        self.learning_rate.setRange(0.00001, 10.0)
+        self.learning_rate.setSingleStep(0.001)
+        self.loss = QComboBox()
+        self.loss.addItems(list(mnist_lab.LOSSES))
+        self.seed = QSpinBox()
+        self.seed.setRange(0, 999999)
         form.addRow("Preset", self.preset)
+        form.addRow("Layers", self.layers)
+        form.addRow("Optimizer", self.optimizer)
+        form.addRow("Learning rate", self.learning_rate)
+        form.addRow("Loss", self.loss)
         form.addRow("Epochs", self.epochs)
         form.addRow("Batch size", self.batch)
+        form.addRow("Seed", self.seed)
         buttons = QHBoxLayout()
         buttons.addWidget(self.train_button)
         buttons.addWidget(self.stop_button)
@@ -120,7 +141,6 @@ class MnistPanel(QWidget):
         form.addRow(self.bar)
         form.addRow(self.status)
         left.addWidget(train_box)
-        left.addWidget(self._build_try_box())
         left.addStretch(1)
 
         right = QVBoxLayout()
@@ -142,6 +162,7 @@ class MnistPanel(QWidget):
         self.views = QTabWidget()
         self.views.addTab(curves, "Curves")
         self.views.addTab(self.results, "Confusion matrix and mistakes")
+        self.views.addTab(self._build_try_box(), "Try it")
         right.addWidget(self.views, 2)
         self.table = QTableWidget(0, len(COLUMNS))
         self.table.setHorizontalHeaderLabels(COLUMNS)
@@ -160,8 +181,9 @@ class MnistPanel(QWidget):
         self._live: dict[str, list[float]] = {}
         self._preset_chosen()
 
-    def _build_try_box(self) -> QGroupBox:
-        box = QGroupBox("Try the model: draw a digit, or show one to the camera")
+    def _build_try_box(self) -> QWidget:
+        box = QWidget()
+        box.setToolTip("Draw a digit, or tick 'Read the camera' and show one on paper")
         layout = QHBoxLayout(box)
         column = QVBoxLayout()
         self.pad = DrawPad()
@@ -173,16 +195,19 @@ class MnistPanel(QWidget):
         column.addWidget(self.pad)
         column.addWidget(clear)
         column.addWidget(self.use_camera)
+        column.addStretch(1)
         layout.addLayout(column)
         column = QVBoxLayout()
         self.seen = QLabel()
         self.seen.setFixedSize(84, 84)
         self.seen.setToolTip("What the network gets: 28x28, white on black, centred")
         self.try_bars = LabelBars()
+        self.try_bars.setMinimumWidth(240)
         column.addWidget(self.seen)
         column.addWidget(self.try_bars)
         column.addStretch(1)
         layout.addLayout(column)
+        layout.addStretch(1)
         self._forward, self._forward_model = None, None
         return box
 
@@ -250,8 +275,34 @@ class MnistPanel(QWidget):
     def _preset_chosen(self, *_) -> None:
         preset = mnist_lab.PRESETS[self.preset.currentData()]
         self.epochs.setValue(preset.epochs)
+        self.layers.setText(mnist_lab.describe_layers(preset.layers))
+        self.optimizer.setCurrentText(preset.optimizer["name"])
+        self._optimizer_chosen(preset.optimizer["name"])
+        self.loss.setCurrentText("cross-entropy")
+        self._preset_form = self._form()
         self.preset.setToolTip(self.preset.itemData(self.preset.currentIndex(),
                                                     Qt.ItemDataRole.ToolTipRole))
+
+    def _optimizer_chosen(self, name: str) -> None:
+        preset = mnist_lab.PRESETS[self.preset.currentData()]
+        settings = {**mnist_lab.COURSE_DEFAULTS[name],
+                    **(preset.optimizer if preset.optimizer["name"] == name else {})}
+        self.learning_rate.setValue(settings["learning_rate"])
+
+    def _form(self) -> tuple:
+        return (self.layers.text(), self.optimizer.currentText(), self.learning_rate.value(),
+                self.loss.currentText())
+
+    def network(self) -> tuple[list, dict, str]:
+        """The layers, optimizer and title the form describes: the preset's while the form still
+        holds what the preset filled in, else a custom network titled by its layers."""
+        layers = mnist_lab.parse_layers(self.layers.text())
+        preset = mnist_lab.PRESETS[self.preset.currentData()]
+        name = self.optimizer.currentText()
+        optimizer = dict(preset.optimizer) if preset.optimizer["name"] == name else {"name": name}
+        optimizer["learning_rate"] = self.learning_rate.value()
+        title = preset.title if self._form() == self._preset_form else self.layers.text()
+        return layers, optimizer, title
 
     # -- training ----------------------------------------------------------------------------
     def train(self) -> None:
@@ -259,13 +310,20 @@ class MnistPanel(QWidget):
             self._dataset_chosen(self.dataset.currentIndex())
             if self.data is None:
                 return
+        try:
+            layers, optimizer, title = self.network()
+        except ValueError as error:
+            self.status.setText(str(error))
+            return
         self._live = {"loss": [], "val_loss": [], "accuracy": [], "val_accuracy": []}
         self._started = time.perf_counter()
         self.train_button.setEnabled(False)
         self.stop_button.setEnabled(True)
         self.bar.setRange(0, 1000)
         self.bar.setValue(0)
-        self.job.start(self.preset.currentData(), self.data, self.epochs.value(), self.batch.value())
+        self.job.start(layers, optimizer, self.data, epochs=self.epochs.value(),
+                       batch_size=self.batch.value(), loss=self.loss.currentText(),
+                       seed=self.seed.value(), title=title)
 
     @property
     def busy(self) -> bool:
@@ -303,11 +361,15 @@ class MnistPanel(QWidget):
         self.table.blockSignals(False)
         self.table.resizeColumnsToContents()
         note = " (stopped)" if result.stopped else ""
+        preset = self.preset.currentData()
+        base = preset if result.title == mnist_lab.PRESETS[preset].title else "custom"
         try:
             info = self.workspace.save_model(
                 result.model, self.data.class_names, self.data.x_train.shape[1:3], "mnist",
-                f"{self.preset.currentData()}-{self.data.name.lower()}-{time.strftime('%Y%m%d-%H%M%S')}",
-                base=self.preset.currentData(), dataset=self.data.name, test_error=result.test_error)
+                f"{base}-{self.data.name.lower()}-{time.strftime('%Y%m%d-%H%M%S')}", base=base,
+                layers=mnist_lab.describe_layers(mnist_lab.parse_layers(result.title))
+                if base == "custom" else mnist_lab.describe_layers(mnist_lab.PRESETS[preset].layers),
+                dataset=self.data.name, test_error=result.test_error)
             self.status.setText(f"Done{note}: test error {100 * result.test_error:.2f}%. "
                                 f"Saved {info.path.name} to the workspace.")
         except OSError as error:

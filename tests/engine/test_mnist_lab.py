@@ -113,3 +113,18 @@ def test_predicted_classes_match_the_reported_test_error(tmp_path):
     _, accuracy = result.model.evaluate(mnist_lab.prepare(data.x_test),
                                         keras.utils.to_categorical(data.y_test, 10), verbose=0)
     assert result.test_error == pytest.approx(1 - accuracy, abs=1e-6)
+
+
+def test_layer_text_round_trips_and_builds():
+    for preset in mnist_lab.PRESETS.values():
+        text = mnist_lab.describe_layers(preset.layers)
+        layers = mnist_lab.parse_layers(text)
+        assert mnist_lab.build_network(layers).count_params() == preset.parameters, text
+    layers = mnist_lab.parse_layers("conv 8x3 elu\nbatchnorm, pool, dropout 0.2, dense 32 leaky_relu")
+    assert [l["type"] for l in layers] == ["conv", "batchnorm", "pool", "dropout", "dense"]
+    model = mnist_lab.build_network(layers)
+    assert model.count_params() == (8 * 10) + 4 * 8 + (13 * 13 * 8 * 32 + 32) + 330
+    with pytest.raises(ValueError, match="cannot read 'dense many'"):
+        mnist_lab.parse_layers("dense many")
+    with pytest.raises(ValueError, match="activations: sigmoid"):
+        mnist_lab.parse_layers("dense 10 softplus")

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 
-from engine import datasets
+from engine import datasets, mnist_lab
 from gui.panels.mnist import MnistPanel, sample_grid
 from tests.conftest import real_data
 from tests.engine.test_datasets import write_idx_folder
@@ -95,6 +95,7 @@ def test_drawing_and_the_camera_feed_the_trained_model(panel, qtbot):
     qtbot.waitUntil(lambda: panel.table.rowCount() == 1, timeout=60000)
     # The test set's class k is a bright horizontal band at rows 2k+4..2k+5 (write_idx_folder).
     # A horizontal stroke normalises to a band through the middle: rows 13-14, class 5 or so.
+    panel.views.setCurrentIndex(panel.views.count() - 1)  # the "Try it" tab
     qtbot.mouseMove(panel.pad, QPoint(30, 98))
     qtbot.mousePress(panel.pad, Qt.MouseButton.LeftButton, pos=QPoint(30, 98))
     qtbot.mouseMove(panel.pad, QPoint(160, 98))
@@ -135,3 +136,24 @@ def test_confusion_matrix_cells_open_the_images_behind_them(panel, qtbot):
     results.matrix.cellClicked.emit(t, p)
     shown = results.shown_indices()
     assert shown and all(truth[i] == t and predicted[i] == p for i in shown)
+
+
+def test_a_custom_network_from_the_form(panel, qtbot):
+    choose(panel, "lenet5")
+    assert panel.layers.text().startswith("conv 6x5 relu, pool 2, conv 16x5 relu")
+    assert panel.optimizer.currentText() == "adadelta" and panel.learning_rate.value() == 1.0
+    assert panel.network()[2] == mnist_lab.PRESETS["lenet5"].title
+    panel.layers.setText("dense 64 sigmoid, dropout 0.1")
+    panel.optimizer.setCurrentText("adam")
+    assert panel.learning_rate.value() == pytest.approx(0.001)
+    panel.loss.setCurrentText("square error")
+    panel.epochs.setValue(1)
+    panel.train()
+    qtbot.waitUntil(lambda: panel.table.rowCount() == 1, timeout=60000)
+    row = panel.table_rows()[0]
+    assert row[:4] == ["dense 64 sigmoid, dropout 0.1", f"{784 * 64 + 64 + 650:,}", "adam", "1"]
+    saved = list(panel.workspace.models_dir.glob("custom-*.json"))
+    assert len(saved) == 1 and '"layers": "dense 64 sigmoid, dropout 0.1"' in saved[0].read_text()
+    panel.layers.setText("dense lots")
+    panel.train()
+    assert "cannot read 'dense lots'" in panel.status.text() and panel.train_button.isEnabled()
