@@ -1,0 +1,54 @@
+"""The course's MNIST table on this machine, and the Fashion-MNIST time-budget challenge.
+
+    python bench/mnist.py                                  # six presets, Fashion-MNIST, course epochs
+    python bench/mnist.py --dataset mnist                  # MNIST, where Keras can download it
+    python bench/mnist.py --presets lenet5,cnn --epochs 2  # a quicker look
+
+Prints the course's table (architecture, parameters, optimizer, epochs, seconds, test error) with
+the course's laptop numbers beside this machine's.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from engine import datasets, mnist_lab  # noqa: E402
+from engine.mnist_cli import load_dataset  # noqa: E402
+
+COURSE_SECONDS = {"mlp-sgd": 27, "mlp-momentum": 28, "mlp-adadelta": 49, "mlp2-adadelta": 194,
+                  "lenet5": 132, "cnn": 743}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--dataset", default="fashion")
+    parser.add_argument("--presets", default=",".join(mnist_lab.PRESETS))
+    parser.add_argument("--epochs", type=int, help="override the course's epochs")
+    args = parser.parse_args()
+    try:
+        data = load_dataset(args.dataset)
+    except datasets.DatasetUnavailable as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    import keras
+
+    print(f"# bench/mnist.py: {data.name}, {len(data.x_train)} train / {len(data.x_test)} test, "
+          f"Keras {keras.__version__} ({keras.backend.backend()}), {os.cpu_count()} CPUs, batch 128\n")
+    print("| Architecture | Parameters | Optimizer | Epochs | seconds here | course CPU s (MNIST) "
+          "| error here | course error (MNIST) |\n|---|---:|---|---:|---:|---:|---:|---:|")
+    for key in args.presets.split(","):
+        preset = mnist_lab.PRESETS[key]
+        result = mnist_lab.train_preset(key, data, epochs=args.epochs)
+        print(f"| {preset.title} | {result.parameters:,} | {preset.optimizer['name']} "
+              f"| {result.epochs_done} | {result.seconds:.0f} | {COURSE_SECONDS[key]} | "
+              f"{100 * result.test_error:.2f}% | {100 * preset.course_error:.2f}% |", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
