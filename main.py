@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
-from pathlib import Path
 
 
 def _add_common(parser: argparse.ArgumentParser, suppress: bool = False) -> None:

@@ -9,7 +9,6 @@ non-looping source is finished. BGR exists only inside this module.
 from __future__ import annotations
 
 import math
-import time
 from pathlib import Path
 
 import cv2

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence, QShortcut
 from PySide6.QtWidgets import (QFileDialog, QLabel, QMainWindow, QMessageBox, QSplitter,
                                QTabWidget)
@@ -201,7 +201,7 @@ class MainWindow(QMainWindow):
             self._frame = frame.image
             self._redraw()
             if self.tabs.currentWidget() is self.mnist and frame.index % 6 == 0:
-                self.mnist.show_camera_frame(frame.image)  # a few times a second is plenty
+                self.mnist.try_digit.show_camera_frame(frame.image)  # a few times a second is plenty
 
     def _redraw(self) -> None:
         self._shown = draw_labels(self._frame, self._labels, self._banner)

@@ -11,19 +11,15 @@ from pathlib import Path
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QObject, Qt, Signal
-from PySide6.QtGui import QImage, QPixmap
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QLineEdit, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout,
+from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QLineEdit, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout,
                                QLabel, QMessageBox, QProgressBar, QPushButton, QSpinBox,
                                QTableWidget, QTableWidgetItem, QTabWidget, QVBoxLayout, QWidget)
 from superqt.utils import create_worker
 
-from engine import backend, datasets, mnist_lab
-from engine.digits import frame_to_mnist, to_mnist
-from engine.labels import top_k
+from engine import datasets, mnist_lab
 from engine.store import Workspace
-from gui.draw_pad import DrawPad
-from gui.panels.live import LabelBars
-from gui.panels.results import ResultsView
+from gui.panels.results import ResultsView, thumbnail
+from gui.panels.try_digit import TryDigit
 
 COLUMNS = ["Architecture", "Parameters", "Optimizer", "Epochs", "CPU s", "Error"]
 PALETTE = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf"]
@@ -162,7 +158,8 @@ class MnistPanel(QWidget):
         self.views = QTabWidget()
         self.views.addTab(curves, "Curves")
         self.views.addTab(self.results, "Confusion matrix and mistakes")
-        self.views.addTab(self._build_try_box(), "Try it")
+        self.try_digit = TryDigit(self._model_and_names)
+        self.views.addTab(self.try_digit, "Try it")
         right.addWidget(self.views, 2)
         self.table = QTableWidget(0, len(COLUMNS))
         self.table.setHorizontalHeaderLabels(COLUMNS)
@@ -181,36 +178,6 @@ class MnistPanel(QWidget):
         self._live: dict[str, list[float]] = {}
         self._preset_chosen()
 
-    def _build_try_box(self) -> QWidget:
-        box = QWidget()
-        box.setToolTip("Draw a digit, or tick 'Read the camera' and show one on paper")
-        layout = QHBoxLayout(box)
-        column = QVBoxLayout()
-        self.pad = DrawPad()
-        self.pad.changed.connect(self._read_pad)
-        clear = QPushButton("Clear")
-        clear.clicked.connect(self.pad.clear)
-        self.use_camera = QCheckBox("Read the camera")
-        self.use_camera.setToolTip("Centre of the live video: dark digit on light paper")
-        column.addWidget(self.pad)
-        column.addWidget(clear)
-        column.addWidget(self.use_camera)
-        column.addStretch(1)
-        layout.addLayout(column)
-        column = QVBoxLayout()
-        self.seen = QLabel()
-        self.seen.setFixedSize(84, 84)
-        self.seen.setToolTip("What the network gets: 28x28, white on black, centred")
-        self.try_bars = LabelBars()
-        self.try_bars.setMinimumWidth(240)
-        column.addWidget(self.seen)
-        column.addWidget(self.try_bars)
-        column.addStretch(1)
-        layout.addLayout(column)
-        layout.addStretch(1)
-        self._forward, self._forward_model = None, None
-        return box
-
     def model_to_try(self) -> mnist_lab.RunResult | None:
         """The run selected in the table, else the newest run."""
         rows = self.table.selectionModel().selectedRows() if self.table.selectionModel() else []
@@ -218,34 +185,15 @@ class MnistPanel(QWidget):
             return self.runs[rows[0].row()]
         return self.runs[-1] if self.runs else None
 
-    def classify_digit(self, digit: np.ndarray) -> list[tuple[str, float]]:
-        """Show the 28x28 digit and the chosen model's top-3 for it."""
-        image = QImage(np.ascontiguousarray(digit).data, 28, 28, 28, QImage.Format.Format_Grayscale8)
-        self.seen.setPixmap(QPixmap.fromImage(image.copy()).scaled(84, 84))
+    def _model_and_names(self):
         run = self.model_to_try()
-        if run is None or self.data is None:
-            self.try_bars.show_labels([])
-            return []
-        if self._forward_model is not run.model:
-            self._forward, self._forward_model = backend.compiled_forward(run.model), run.model
-        probabilities = self._forward((digit.astype(np.float32) / 255.0)[None, ..., None])
-        labels = top_k(probabilities, self.data.class_names, 3)
-        self.try_bars.show_labels(labels)
-        return labels
+        return None if run is None or self.data is None else (run.model, self.data.class_names)
 
     def _show_results(self) -> None:
         run = self.model_to_try()
         if run is not None and run.predicted is not None and self.data is not None:
             self.results.show_results(self.data.x_test, self.data.y_test, run.predicted,
                                       self.data.class_names)
-
-    def _read_pad(self) -> None:
-        self.classify_digit(to_mnist(self.pad.pixels()))
-
-    def show_camera_frame(self, frame: np.ndarray) -> None:
-        """Read a digit from a live frame when the person asked for it (called at a few Hz)."""
-        if self.use_camera.isChecked():
-            self.classify_digit(frame_to_mnist(frame))
 
     # -- data --------------------------------------------------------------------------------
     def _dataset_chosen(self, index: int) -> None:
@@ -262,11 +210,7 @@ class MnistPanel(QWidget):
 
     def set_data(self, data: datasets.ImageSet) -> None:
         self.data = data
-        grid = np.ascontiguousarray(sample_grid(data.x_train))
-        image = QImage(grid.data, grid.shape[1], grid.shape[0], grid.strides[0],
-                       QImage.Format.Format_Grayscale8).copy()
-        self.samples.setPixmap(QPixmap.fromImage(image).scaled(
-            grid.shape[1] * 3 // 2, grid.shape[0] * 3 // 2, Qt.AspectRatioMode.KeepAspectRatio))
+        self.samples.setPixmap(thumbnail(sample_grid(data.x_train), 1.5))
         labels = ", ".join(data.class_names[int(k)] for k in data.y_train[:8])
         self.samples.setToolTip(f"First row: {labels}")
         self.status.setText(f"{data.name}: {len(data.x_train):,} training and "

@@ -11,12 +11,12 @@ from PySide6.QtWidgets import (QLabel, QListWidget, QListWidgetItem, QTableWidge
 from engine import mnist_lab
 
 
-def thumbnail(image: np.ndarray, scale: int = 2) -> QPixmap:
-    """A uint8 (H, W) image as a pixmap, enlarged ``scale`` times."""
+def thumbnail(image: np.ndarray, scale: float = 2) -> QPixmap:
+    """A uint8 (H, W) grayscale image as a pixmap, enlarged ``scale`` times."""
     image = np.ascontiguousarray(image)
     h, w = image.shape
     q = QImage(image.data, w, h, image.strides[0], QImage.Format.Format_Grayscale8).copy()
-    return QPixmap.fromImage(q).scaled(w * scale, h * scale)
+    return QPixmap.fromImage(q).scaled(round(w * scale), round(h * scale))
 
 
 class ResultsView(QWidget):

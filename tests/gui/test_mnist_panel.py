@@ -96,25 +96,25 @@ def test_drawing_and_the_camera_feed_the_trained_model(panel, qtbot):
     # The test set's class k is a bright horizontal band at rows 2k+4..2k+5 (write_idx_folder).
     # A horizontal stroke normalises to a band through the middle: rows 13-14, class 5 or so.
     panel.views.setCurrentIndex(panel.views.count() - 1)  # the "Try it" tab
-    qtbot.mouseMove(panel.pad, QPoint(30, 98))
-    qtbot.mousePress(panel.pad, Qt.MouseButton.LeftButton, pos=QPoint(30, 98))
-    qtbot.mouseMove(panel.pad, QPoint(160, 98))
-    qtbot.mouseRelease(panel.pad, Qt.MouseButton.LeftButton, pos=QPoint(160, 98))
-    assert panel.pad.pixels()[98, 30:160].min() == 255
-    labels = panel.try_bars.texts()
+    qtbot.mouseMove(panel.try_digit.pad, QPoint(30, 98))
+    qtbot.mousePress(panel.try_digit.pad, Qt.MouseButton.LeftButton, pos=QPoint(30, 98))
+    qtbot.mouseMove(panel.try_digit.pad, QPoint(160, 98))
+    qtbot.mouseRelease(panel.try_digit.pad, Qt.MouseButton.LeftButton, pos=QPoint(160, 98))
+    assert panel.try_digit.pad.pixels()[98, 30:160].min() == 255
+    labels = panel.try_digit.bars.texts()
     assert labels[0] in ("4", "5")  # the band the stroke became
     assert len(labels) == 3 and all(name in panel.data.class_names for name in labels)
-    assert not panel.seen.pixmap().isNull()
-    qtbot.mouseClick(panel.pad, Qt.MouseButton.RightButton)
-    assert panel.pad.pixels().max() == 0
+    assert not panel.try_digit.seen.pixmap().isNull()
+    qtbot.mouseClick(panel.try_digit.pad, Qt.MouseButton.RightButton)
+    assert panel.try_digit.pad.pixels().max() == 0
 
     frame = np.full((240, 320, 3), 210, np.uint8)
     frame[110:130, 100:220] = 10  # a dark bar on paper
-    panel.show_camera_frame(frame)  # ignored until the person ticks the box
-    assert panel.seen.pixmap().toImage().pixelColor(42, 42).value() == 0
-    panel.use_camera.setChecked(True)
-    panel.show_camera_frame(frame)
-    seen = panel.seen.pixmap().toImage()
+    panel.try_digit.show_camera_frame(frame)  # ignored until the person ticks the box
+    assert panel.try_digit.seen.pixmap().toImage().pixelColor(42, 42).value() == 0
+    panel.try_digit.use_camera.setChecked(True)
+    panel.try_digit.show_camera_frame(frame)
+    seen = panel.try_digit.seen.pixmap().toImage()
     assert seen.pixelColor(42, 42).value() > 128  # the bar, white on black, through the centre
 
 
