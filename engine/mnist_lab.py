@@ -199,18 +199,23 @@ class RunResult:
 
 class ProgressCallback(keras.callbacks.Callback):
     """Reports ``report(kind, epoch, batch, batches, logs)`` after each batch and epoch, and asks
-    Keras to stop after the current batch once ``cancel`` is set."""
+    Keras to stop after the current batch once ``cancel`` is set or ``time_limit`` seconds (a
+    training budget, as in the course's 1/5/15-minute challenge) have passed."""
 
-    def __init__(self, report: Callable, cancel: threading.Event):
+    def __init__(self, report: Callable, cancel: threading.Event, time_limit: float | None = None):
         super().__init__()
         self.report, self.cancel, self.epoch = report, cancel, 0
+        self.deadline = None if time_limit is None else time.perf_counter() + time_limit
+        self.out_of_time = False
 
     def on_epoch_begin(self, epoch, logs=None):
         self.epoch = epoch
 
     def on_train_batch_end(self, batch, logs=None):
         self.report("batch", self.epoch, batch + 1, self.params.get("steps"), logs or {})
-        if self.cancel.is_set():
+        if self.deadline is not None and time.perf_counter() >= self.deadline:
+            self.out_of_time = True
+        if self.cancel.is_set() or self.out_of_time:
             self.model.stop_training = True
 
     def on_epoch_end(self, epoch, logs=None):
@@ -225,11 +230,13 @@ def prepare(images: np.ndarray) -> np.ndarray:
 
 def train(layers, optimizer: dict, data: ImageSet, *, epochs: int, batch_size: int = 128,
           loss: str = "cross-entropy", seed: int = 0, title: str = "custom",
-          report: Callable | None = None, cancel: threading.Event | None = None) -> RunResult:
+          report: Callable | None = None, cancel: threading.Event | None = None,
+          time_limit: float | None = None) -> RunResult:
     """Train a network on ``data``, evaluating on its test split after every epoch.
 
     ``report(kind, epoch, batch, batches, logs)`` is called after each batch and epoch; setting
-    ``cancel`` stops training after the current batch (the result says ``stopped``).
+    ``cancel``, or running past ``time_limit`` seconds, stops training after the current batch
+    (the result says ``stopped``).
     """
     cancel = cancel or threading.Event()
     classes = len(data.class_names)
@@ -239,15 +246,15 @@ def train(layers, optimizer: dict, data: ImageSet, *, epochs: int, batch_size: i
     y_train = keras.utils.to_categorical(data.y_train, classes)
     y_test = keras.utils.to_categorical(data.y_test, classes)
     start = time.perf_counter()
+    progress = ProgressCallback(report or (lambda *a: None), cancel, time_limit)
     history = model.fit(x_train, y_train, batch_size=batch_size, epochs=epochs, verbose=0,
-                        validation_data=(x_test, y_test), shuffle=True,
-                        callbacks=[ProgressCallback(report or (lambda *a: None), cancel)])
+                        validation_data=(x_test, y_test), shuffle=True, callbacks=[progress])
     seconds = time.perf_counter() - start
     predicted = predict_classes(model, data.x_test)
     curves = {k: [float(v) for v in values] for k, values in history.history.items()}
     return RunResult(title, model.count_params(), optimizer["name"], len(curves.get("loss", [])),
-                     seconds, float(np.mean(predicted != data.y_test)), curves, cancel.is_set(),
-                     model, predicted)
+                     seconds, float(np.mean(predicted != data.y_test)), curves,
+                     cancel.is_set() or progress.out_of_time, model, predicted)
 
 
 def train_preset(key: str, data: ImageSet, *, epochs: int | None = None, **options) -> RunResult:

@@ -128,3 +128,12 @@ def test_layer_text_round_trips_and_builds():
         mnist_lab.parse_layers("dense many")
     with pytest.raises(ValueError, match="activations: sigmoid"):
         mnist_lab.parse_layers("dense 10 softplus")
+
+
+def test_a_time_budget_stops_training_after_the_batch_that_used_it_up(tmp_path):
+    data = datasets.load_idx_folder(write_idx_folder(tmp_path / "d", n_train=640))
+    batches = []
+    result = mnist_lab.train(mnist_lab.PRESETS["mlp-sgd"].layers, {"name": "sgd"}, data, epochs=5,
+                             batch_size=32, time_limit=0.0,
+                             report=lambda kind, *args: kind == "batch" and batches.append(args))
+    assert result.stopped and len(batches) == 1 and result.epochs_done <= 1
