@@ -65,6 +65,7 @@ class MnistPanel(QWidget):
         self.workspace = workspace
         self.data: datasets.ImageSet | None = None
         self.runs: list[mnist_lab.RunResult] = []
+        self.run_data: list[datasets.ImageSet] = []  # the data each run was trained and tested on
         self.job = TrainingJob(self)
         self.job.progress.connect(self._progress)
         self.job.finished.connect(self._finished)
@@ -178,22 +179,23 @@ class MnistPanel(QWidget):
         self._live: dict[str, list[float]] = {}
         self._preset_chosen()
 
-    def model_to_try(self) -> mnist_lab.RunResult | None:
-        """The run selected in the table, else the newest run."""
-        rows = self.table.selectionModel().selectedRows() if self.table.selectionModel() else []
+    def chosen_run(self) -> int | None:
+        """The index of the run selected in the table, else of the newest run."""
+        rows = self.table.selectionModel().selectedRows()
         if rows and rows[0].row() < len(self.runs):
-            return self.runs[rows[0].row()]
-        return self.runs[-1] if self.runs else None
+            return rows[0].row()
+        return len(self.runs) - 1 if self.runs else None
 
     def _model_and_names(self):
-        run = self.model_to_try()
-        return None if run is None or self.data is None else (run.model, self.data.class_names)
+        i = self.chosen_run()
+        return None if i is None else (self.runs[i].model, self.run_data[i].class_names)
 
     def _show_results(self) -> None:
-        run = self.model_to_try()
-        if run is not None and run.predicted is not None and self.data is not None:
-            self.results.show_results(self.data.x_test, self.data.y_test, run.predicted,
-                                      self.data.class_names)
+        i = self.chosen_run()
+        if i is not None and self.runs[i].predicted is not None:
+            data = self.run_data[i]
+            self.results.show_results(data.x_test, data.y_test, self.runs[i].predicted,
+                                      data.class_names)
 
     # -- data --------------------------------------------------------------------------------
     def _dataset_chosen(self, index: int) -> None:
@@ -259,6 +261,7 @@ class MnistPanel(QWidget):
         except ValueError as error:
             self.status.setText(str(error))
             return
+        self._training_data = self.data
         self._live = {"loss": [], "val_loss": [], "accuracy": [], "val_accuracy": []}
         self._started = time.perf_counter()
         self.train_button.setEnabled(False)
@@ -290,6 +293,8 @@ class MnistPanel(QWidget):
         self.train_button.setEnabled(True)
         self.stop_button.setEnabled(False)
         self.runs.append(result)
+        self.run_data.append(self._training_data)
+        data = self._training_data
         self._live = {}
         row = self.table.rowCount()
         self.table.blockSignals(True)
@@ -309,11 +314,11 @@ class MnistPanel(QWidget):
         base = preset if result.title == mnist_lab.PRESETS[preset].title else "custom"
         try:
             info = self.workspace.save_model(
-                result.model, self.data.class_names, self.data.x_train.shape[1:3], "mnist",
-                f"{base}-{self.data.name.lower()}-{time.strftime('%Y%m%d-%H%M%S')}", base=base,
+                result.model, data.class_names, data.x_train.shape[1:3], "mnist",
+                f"{base}-{data.name.lower()}-{time.strftime('%Y%m%d-%H%M%S')}", base=base,
                 layers=mnist_lab.describe_layers(mnist_lab.parse_layers(result.title))
                 if base == "custom" else mnist_lab.describe_layers(mnist_lab.PRESETS[preset].layers),
-                dataset=self.data.name, test_error=result.test_error)
+                dataset=data.name, test_error=result.test_error)
             self.status.setText(f"Done{note}: test error {100 * result.test_error:.2f}%. "
                                 f"Saved {info.path.name} to the workspace.")
         except OSError as error:

@@ -157,3 +157,20 @@ def test_a_custom_network_from_the_form(panel, qtbot):
     panel.layers.setText("dense lots")
     panel.train()
     assert "cannot read 'dense lots'" in panel.status.text() and panel.train_button.isEnabled()
+
+
+def test_a_run_keeps_the_data_it_was_trained_on_after_the_data_changes(panel, qtbot, tmp_path):
+    choose(panel, "mlp-sgd")
+    panel.epochs.setValue(1)
+    panel.train()
+    qtbot.waitUntil(lambda: panel.table.rowCount() == 1, timeout=60000)
+    digits = panel.data
+    letters = datasets.load_idx_folder(write_idx_folder(tmp_path / "other", n_test=30, seed=1),
+                                       class_names=list("ABCDEFGHIJ"))
+    panel.set_data(letters)
+    labels = panel.try_digit.classify_digit(np.zeros((28, 28), np.uint8))
+    assert labels and all(name in digits.class_names for name, _ in labels)
+    panel.table.selectRow(0)
+    assert panel.results.matrix.verticalHeaderItem(0).text() == "0"
+    total = sum(int(panel.results.matrix.item(t, p).text()) for t in range(10) for p in range(10))
+    assert total == len(digits.y_test) == 200
