@@ -261,7 +261,7 @@ class MnistPanel(QWidget):
         except ValueError as error:
             self.status.setText(str(error))
             return
-        self._training_data = self.data
+        self._training_data, self._training_epochs = self.data, self.epochs.value()
         self._live = {"loss": [], "val_loss": [], "accuracy": [], "val_accuracy": []}
         self._started = time.perf_counter()
         self.train_button.setEnabled(False)
@@ -272,12 +272,8 @@ class MnistPanel(QWidget):
                        batch_size=self.batch.value(), loss=self.loss.currentText(),
                        seed=self.seed.value(), title=title)
 
-    @property
-    def busy(self) -> bool:
-        return self.stop_button.isEnabled()
-
     def _progress(self, kind: str, epoch: int, batch: int, batches: int, logs: dict) -> None:
-        epochs = self.epochs.value()
+        epochs = self._training_epochs
         done = (epoch + batch / max(batches or 1, 1)) / epochs
         self.bar.setValue(round(1000 * done))
         elapsed = time.perf_counter() - self._started
