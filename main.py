@@ -56,21 +56,6 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def make_source(args: argparse.Namespace, *, loop: bool = True):
-    """The source the options ask for, or None when they name none."""
-    from engine import sources
-
-    if args.video:
-        return sources.VideoFileSource(args.video, loop=loop)
-    if args.images:
-        return sources.ImageFolderSource(args.images)
-    if args.demo:
-        return sources.SyntheticSource()
-    if args.camera is not None:
-        return sources.CameraSource(args.camera)
-    return None
-
-
 def weights_option(args: argparse.Namespace) -> str | None:
     """--weights as the zoo takes it: 'imagenet', None for 'none', or a file path."""
     weights = getattr(args, "weights", None) or "imagenet"
@@ -80,7 +65,8 @@ def weights_option(args: argparse.Namespace) -> str | None:
 def run_classify(args: argparse.Namespace) -> int:
     from engine import headless, zoo, sources
 
-    source = make_source(args, loop=False) or sources.SyntheticSource()
+    source = (sources.from_options(args.video, args.images, args.demo, args.camera, loop=False)
+              or sources.SyntheticSource())
     if not (args.video or args.images) and args.frames is None and not args.realtime:
         print("error: a live source never ends; give --frames N or --video FILE", file=sys.stderr)
         return 2

@@ -208,17 +208,33 @@ class SyntheticSource(Source):
         return frame
 
 
+def camera_opens(index: int) -> bool:
+    """Whether camera ``index`` opens and delivers a frame right now."""
+    source = CameraSource(index)
+    try:
+        source.open()
+        source.read()
+        return True
+    except SourceError:
+        return False
+    finally:
+        source.close()
+
+
 def probe_cameras(max_index: int = 5) -> list[int]:
     """Indices of cameras that open and deliver a frame right now."""
-    found = []
-    for index in range(max_index):
-        source = CameraSource(index)
-        try:
-            source.open()
-            source.read()
-            found.append(index)
-        except SourceError:
-            pass
-        finally:
-            source.close()
-    return found
+    return [index for index in range(max_index) if camera_opens(index)]
+
+
+def from_options(video=None, images=None, demo: bool = False, camera: int | None = None,
+                 loop: bool = True) -> Source | None:
+    """The source command-line options name (--video, --images, --demo, --camera), or None."""
+    if video:
+        return VideoFileSource(video, loop=loop)
+    if images:
+        return ImageFolderSource(images)
+    if demo:
+        return SyntheticSource()
+    if camera is not None:
+        return CameraSource(camera)
+    return None

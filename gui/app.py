@@ -17,14 +17,11 @@ log = logging.getLogger(__name__)
 
 def initial_source(args) -> tuple[sources.Source, str]:
     """The source the options name, else camera 0 if it opens, else the demo with a notice."""
-    if args.video:
-        return sources.VideoFileSource(args.video), ""
-    if args.images:
-        return sources.ImageFolderSource(args.images), ""
-    if args.demo:
-        return sources.SyntheticSource(), ""
+    named = sources.from_options(args.video, args.images, args.demo)
+    if named is not None:
+        return named, ""
     index = args.camera if args.camera is not None else 0
-    if sources.probe_cameras(index + 1)[-1:] == [index]:
+    if sources.camera_opens(index):
         return sources.CameraSource(index), ""
     return sources.SyntheticSource(), f"No camera {index}: showing the demo stream (Source menu)"
 
