@@ -107,3 +107,45 @@ def _torch_forward(model, xla):
             return model(x, training=False).detach().cpu().numpy()
 
     return forward
+
+
+def value_and_grad(fn: Callable, x: np.ndarray) -> tuple[float, np.ndarray]:
+    """``fn(x)`` and its gradient with respect to ``x``, as (float, numpy array of x's shape).
+
+    ``fn`` takes a backend tensor and returns a scalar tensor built from ``keras.ops`` and model
+    calls (call models with ``training=False``). This is what attacks, saliency and feature
+    visualization differentiate through, whichever backend runs.
+    """
+    grads = {"tensorflow": _tf_value_and_grad, "jax": _jax_value_and_grad,
+             "torch": _torch_value_and_grad}
+    value, grad = grads[name()](fn, np.asarray(x, dtype=np.float32))
+    return float(value), np.asarray(grad, dtype=np.float32)
+
+
+def _tf_value_and_grad(fn, x):
+    import tensorflow as tf
+
+    x = tf.convert_to_tensor(x)
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        value = fn(x)
+    return value.numpy(), tape.gradient(value, x).numpy()
+
+
+def _jax_value_and_grad(fn, x):
+    import jax
+
+    value, grad = jax.value_and_grad(fn)(jax.numpy.asarray(x))
+    return np.asarray(value), np.asarray(grad)
+
+
+def _torch_value_and_grad(fn, x):
+    import torch
+
+    import keras
+
+    tensor = keras.ops.convert_to_tensor(x).detach().requires_grad_(True)  # on Keras' device
+    value = fn(tensor)
+    (grad,) = torch.autograd.grad(value, tensor)
+    return value.detach().cpu().numpy(), grad.detach().cpu().numpy()
+

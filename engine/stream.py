@@ -13,7 +13,7 @@ import logging
 import threading
 import time
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable
 
 import numpy as np
@@ -42,6 +42,7 @@ class Result:
     latency_ms: float
     labels: list[tuple[str, float]]
     probabilities: np.ndarray
+    extras: dict = field(default_factory=dict)  # probe name -> what the probe returned
 
 
 class Mailbox:
@@ -104,6 +105,8 @@ class LiveStream:
 
     Callbacks run on the stream's threads: ``on_frame(Frame)``, ``on_result(Result)``,
     ``on_status(kind, message)`` with kind in {"ok", "lost", "error", "ended"}.
+    Probes (``set_probe``) run on the inference thread after the classifier, on the same frame:
+    ``probe(image, classifier)`` returns anything, delivered in ``Result.extras[name]``.
     """
 
     RETRY_DELAYS = (0.5, 1.0, 2.0, 4.0)
@@ -132,6 +135,7 @@ class LiveStream:
         self._wake = threading.Event()
         self._pending: Source | None = source
         self._threads: list[threading.Thread] = []
+        self._probes: dict[str, Callable] = {}
 
     # -- control -----------------------------------------------------------------------------
     def start(self) -> "LiveStream":
@@ -172,6 +176,15 @@ class LiveStream:
     def set_classifier(self, classifier) -> None:
         """Use another classifier from the next frame on (None stops inference)."""
         self._classifier = classifier
+
+    def set_probe(self, name: str, probe: Callable | None) -> None:
+        """Run ``probe(image, classifier)`` on every classified frame (None removes it)."""
+        probes = dict(self._probes)  # copy-on-write: the inference thread iterates a snapshot
+        if probe is None:
+            probes.pop(name, None)
+        else:
+            probes[name] = probe
+        self._probes = probes
 
     def pause(self, paused: bool = True) -> None:
         if paused:
@@ -271,8 +284,19 @@ class LiveStream:
                 self.last_latency_ms = (finished - start) * 1000
                 self.frames_classified += 1
                 self.inference_rate.tick(finished)
+                extras = self._run_probes(frame.image, classifier)
                 self.on_result(Result(frame.index, frame.captured, finished, self.last_latency_ms,
-                                      labels, probabilities))
+                                      labels, probabilities, extras))
             except Exception as error:  # a bad frame or a broken callback must not end the loop
                 log.exception("inference failed")
                 self.on_status("error", f"the model failed on a frame: {error}")
+
+    def _run_probes(self, image: np.ndarray, classifier) -> dict:
+        extras = {}
+        for name, probe in self._probes.items():
+            try:
+                extras[name] = probe(image, classifier)
+            except Exception as error:  # one broken probe must not stop the labels
+                log.exception("probe %s failed", name)
+                self.on_status("error", f"{name} failed on a frame: {error}")
+        return extras

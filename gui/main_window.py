@@ -27,6 +27,7 @@ class MainWindow(QMainWindow):
     """Shows a LiveStream and lets the person change its source and model."""
 
     cameras_found = Signal(list)
+    live_result = Signal(object)  # every Result shown, extras included, for panels that follow it
 
     def __init__(self, stream: LiveStream, workspace: Workspace, *, model=zoo.DEFAULT_MODEL,
                  weights: str | None = "imagenet", top_k: int = 5, alpha: float = 0.95,
@@ -40,6 +41,8 @@ class MainWindow(QMainWindow):
         self._current_model = None
         self._device = "…"
         self._closing = False
+        self._painters: dict = {}
+        self._extras: dict = {}
 
         self.view = FrameView()
         self.panel = LivePanel(list(zoo.ZOO), workspace.models, top_k=top_k, alpha=alpha)
@@ -203,15 +206,39 @@ class MainWindow(QMainWindow):
             if self.tabs.currentWidget() is self.mnist and frame.index % 6 == 0:
                 self.mnist.try_digit.show_camera_frame(frame.image)  # a few times a second is plenty
 
+    def set_live_probe(self, name: str, probe, paint=None) -> None:
+        """Run ``probe(image, classifier)`` on each classified frame; None removes it.
+
+        ``paint(frame, value) -> frame`` draws the probe's newest value on the video (under the
+        labels). Panels use this for live overlays (Grad-CAM) and side computations (attacks).
+        """
+        self.stream.set_probe(name, probe)
+        self._extras.pop(name, None)
+        if probe is None or paint is None:
+            self._painters.pop(name, None)
+        else:
+            self._painters[name] = paint
+
     def _redraw(self) -> None:
-        self._shown = draw_labels(self._frame, self._labels, self._banner)
+        frame = self._frame
+        for name, paint in list(self._painters.items()):
+            if name in self._extras:
+                try:
+                    frame = paint(frame, self._extras[name])
+                except Exception:  # a broken overlay must not stop the video
+                    log.exception("painting %s failed", name)
+                    self._painters.pop(name, None)
+        self._shown = draw_labels(frame, self._labels, self._banner)
         self.view.show_frame(self._shown)
 
     def _show_result(self, result: Result) -> None:
         if self.stream.classifier is None:
             return
         self._labels = result.labels
+        self._extras.update((name, value) for name, value in result.extras.items()
+                            if name in self._painters)
         self.panel.bars.show_labels(result.labels)
+        self.live_result.emit(result)
 
     def _source_status(self, kind: str, message: str) -> None:
         if kind == "ok":

@@ -158,3 +158,18 @@ def test_pause_stops_frames_and_stop_joins_threads_and_closes_the_source():
     stream.stop()
     assert not stream.running
     assert not [t for t in threading.enumerate() if t.name in ("capture", "inference")]
+
+
+def test_probes_see_the_classified_frame_and_a_broken_probe_does_not_stop_the_labels():
+    results, statuses = [], []
+    stream = LiveStream(CountingSource(end_at=10), SlowClassifier(0.0), paced=False, lossless=True,
+                        on_result=results.append, on_status=lambda k, m: statuses.append((k, m)))
+    stream.set_probe("number", lambda image, clf: (frame_number(image), clf.name))
+    stream.set_probe("broken", lambda image, clf: 1 / 0)
+    stream.start()
+    assert stream.wait(10)
+    assert [r.extras["number"] for r in results] == [(i, "slow") for i in range(1, 11)]
+    assert all("broken" not in r.extras for r in results)
+    assert sum(1 for kind, msg in statuses if msg.startswith("broken failed")) == 10
+    stream.set_probe("number", None)
+    assert list(stream._probes) == ["broken"]

@@ -202,3 +202,23 @@ def test_source_menu_lists_the_cameras_that_open(make_window, qtbot):
     qtbot.waitUntil(lambda: "solid green" in window.windowTitle(), timeout=5000)
     next(a for a in window.source_menu.actions() if a.text() == "&Demo stream").trigger()
     qtbot.waitUntil(lambda: "Demo stream" in window.windowTitle(), timeout=5000)
+
+
+def test_a_live_probe_paints_its_newest_value_on_the_video_and_can_be_removed(make_window, qtbot,
+                                                                              colour_info):
+    window = make_window(SolidSource("green"), model=colour_info)
+    seen = []
+    window.live_result.connect(lambda result: seen.append(result.extras.get("mean")))
+
+    def paint(frame, mean):
+        painted = frame.copy()
+        painted[-10:, -10:] = (255, 0, 255) if mean > 0 else (0, 0, 0)
+        return painted
+
+    window.set_live_probe("mean", lambda image, clf: float(image.mean()), paint)
+    qtbot.waitUntil(lambda: any(value for value in seen), timeout=20000)
+    painted_more(window, qtbot)
+    assert tuple(window._shown[-1, -1]) == (255, 0, 255)
+    window.set_live_probe("mean", None)
+    painted_more(window, qtbot)
+    assert np.array_equal(window._shown[-10:, -10:], solid("green", (120, 160))[-10:, -10:])
