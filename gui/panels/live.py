@@ -134,10 +134,20 @@ class LivePanel(QWidget):
         form.addRow("", self.smoothing_value)
         layout.addWidget(settings)
 
+        self.tools = QGroupBox("Live tools")  # toggles that other panels add (add_tool)
+        self.tools_layout = QVBoxLayout(self.tools)
+        self.tools.setVisible(False)
+        layout.addWidget(self.tools)
+
         hint = QLabel("Keys: s snapshot · space pause · q quit")
         hint.setStyleSheet("color: gray;")
         layout.addWidget(hint)
         layout.addStretch(1)
+
+    def add_tool(self, widget: QWidget) -> None:
+        """Add a live toggle from another panel (Grad-CAM overlay, attack every frame)."""
+        self.tools_layout.addWidget(widget)
+        self.tools.setVisible(True)
 
     @property
     def alpha(self) -> float:
