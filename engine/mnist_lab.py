@@ -17,8 +17,9 @@ import keras
 import numpy as np
 
 from engine.datasets import ImageSet
+from engine.networks import (ACTIVATIONS, build_network, dense,  # noqa: F401 (the lab's API)
+                             describe_layers, parse_layers)
 
-ACTIVATIONS = ("sigmoid", "tanh", "relu", "leaky_relu", "elu")
 LOSSES = {"cross-entropy": "categorical_crossentropy", "square error": "mean_squared_error"}
 OPTIMIZERS = ("sgd", "momentum", "nesterov", "rmsprop", "adagrad", "adadelta", "adam", "adamax",
               "nadam")
@@ -43,124 +44,33 @@ class Preset:
     parameters: int
     course_error: float
     note: str
-
-
-def _dense(units, activation):
-    return {"type": "dense", "units": units, "activation": activation}
+    batch_size: int = 128
+    schedule: str = "constant"
 
 
 PRESETS = {p.key: p for p in [
-    Preset("mlp-sgd", "Dense 300 tanh", (_dense(300, "tanh"),), {"name": "sgd", "learning_rate": 0.01},
+    Preset("mlp-sgd", "Dense 300 tanh", (dense(300, "tanh"),), {"name": "sgd", "learning_rate": 0.01},
            10, 238_510, 0.0620, "SGD, learning rate 0.01, as in the course."),
-    Preset("mlp-momentum", "Dense 300 tanh", (_dense(300, "tanh"),),
+    Preset("mlp-momentum", "Dense 300 tanh", (dense(300, "tanh"),),
            {"name": "momentum", "learning_rate": 0.01, "momentum": 0.9, "decay": 1e-6},
            10, 238_510, 0.0220, "SGD lr 0.01, momentum 0.9, Keras 2's decay 1e-6 reproduced as "
            "lr / (1 + 1e-6 * iterations)."),
-    Preset("mlp-adadelta", "Dense 300 tanh", (_dense(300, "tanh"),), {"name": "adadelta"},
+    Preset("mlp-adadelta", "Dense 300 tanh", (dense(300, "tanh"),), {"name": "adadelta"},
            10, 238_510, 0.0193, "Adadelta with the course's Keras 2 settings: learning rate 1.0, "
            "rho 0.95 (Keras 3's default 0.001 barely learns)."),
-    Preset("mlp2-adadelta", "Dense 500 relu, 300 tanh", (_dense(500, "relu"), _dense(300, "tanh")),
+    Preset("mlp2-adadelta", "Dense 500 relu, 300 tanh", (dense(500, "relu"), dense(300, "tanh")),
            {"name": "adadelta"}, 20, 545_810, 0.0154, "Adadelta, learning rate 1.0, rho 0.95."),
     Preset("lenet5", "LeNet-5 (6c5-pool-16c5-pool-120-84, ReLU)",
            ({"type": "conv", "filters": 6, "kernel": 5, "activation": "relu"}, {"type": "pool"},
             {"type": "conv", "filters": 16, "kernel": 5, "activation": "relu"}, {"type": "pool"},
-            _dense(120, "relu"), _dense(84, "relu")),
+            dense(120, "relu"), dense(84, "relu")),
            {"name": "adadelta"}, 10, 44_426, 0.0091, "Adadelta, learning rate 1.0, rho 0.95."),
     Preset("cnn", "Conv 32c5, 64c3, pool, dropout .25, dense 128, dropout .5",
            ({"type": "conv", "filters": 32, "kernel": 5, "activation": "relu"},
             {"type": "conv", "filters": 64, "kernel": 3, "activation": "relu"}, {"type": "pool"},
-            {"type": "dropout", "rate": 0.25}, _dense(128, "relu"), {"type": "dropout", "rate": 0.5}),
+            {"type": "dropout", "rate": 0.25}, dense(128, "relu"), {"type": "dropout", "rate": 0.5}),
            {"name": "adadelta"}, 10, 1_011_978, 0.0068, "Adadelta, learning rate 1.0, rho 0.95."),
 ]}
-
-
-def build_network(layers, input_shape=(28, 28, 1), classes: int = 10, seed: int | None = 0):
-    """A Sequential network from layer specs; flattens before the first dense layer."""
-    if seed is not None:
-        keras.utils.set_random_seed(seed)
-    model = keras.Sequential([keras.Input(input_shape)])
-    flat = False
-    for spec in layers:
-        kind = spec["type"]
-        if kind == "dense" and not flat:
-            model.add(keras.layers.Flatten())
-            flat = True
-        if kind == "dense":
-            model.add(keras.layers.Dense(spec["units"], activation=spec.get("activation", "relu")))
-        elif kind == "conv":
-            if flat:
-                raise ValueError("a convolution cannot follow a dense layer")
-            model.add(keras.layers.Conv2D(spec["filters"], spec.get("kernel", 3),
-                                          activation=spec.get("activation", "relu")))
-        elif kind == "pool":
-            model.add(keras.layers.MaxPooling2D(spec.get("size", 2)))
-        elif kind == "dropout":
-            model.add(keras.layers.Dropout(spec.get("rate", 0.5)))
-        elif kind == "batchnorm":
-            model.add(keras.layers.BatchNormalization())
-        else:
-            raise ValueError(f"unknown layer type {kind!r}")
-    if not flat:
-        model.add(keras.layers.Flatten())
-    model.add(keras.layers.Dense(classes, activation="softmax"))
-    return model
-
-
-def parse_layers(text: str) -> list[dict]:
-    """Layer specs from a short text, items separated by commas or new lines:
-
-    ``dense 300 tanh``, ``conv 32x5 relu`` (filters x kernel, kernel 3 if left out),
-    ``pool`` or ``pool 2``, ``dropout 0.25``, ``batchnorm``. ValueError names the bad item.
-    """
-    layers = []
-    for item in [part.strip() for part in text.replace("\n", ",").split(",") if part.strip()]:
-        words = item.lower().split()
-        kind, args = words[0], words[1:]
-        try:
-            if kind == "dense":
-                layers.append(_dense(int(args[0]), _activation(args[1:])))
-            elif kind == "conv":
-                filters, _, kernel = args[0].partition("x")
-                layers.append({"type": "conv", "filters": int(filters), "kernel": int(kernel or 3),
-                               "activation": _activation(args[1:])})
-            elif kind == "pool":
-                layers.append({"type": "pool", "size": int(args[0]) if args else 2})
-            elif kind == "dropout":
-                layers.append({"type": "dropout", "rate": float(args[0])})
-            elif kind == "batchnorm" and not args:
-                layers.append({"type": "batchnorm"})
-            else:
-                raise ValueError
-        except (ValueError, IndexError):
-            raise ValueError(f"cannot read {item!r}: use dense N [act], conv NxK [act], pool, "
-                             f"dropout R or batchnorm; activations: {', '.join(ACTIVATIONS)}") from None
-    return layers
-
-
-def _activation(words: list[str]) -> str:
-    if not words:
-        return "relu"
-    if len(words) > 1 or words[0] not in ACTIVATIONS:
-        raise ValueError(words)
-    return words[0]
-
-
-def describe_layers(layers) -> str:
-    """The text ``parse_layers`` reads back into the same specs."""
-    parts = []
-    for spec in layers:
-        kind = spec["type"]
-        if kind == "dense":
-            parts.append(f"dense {spec['units']} {spec.get('activation', 'relu')}")
-        elif kind == "conv":
-            parts.append(f"conv {spec['filters']}x{spec.get('kernel', 3)} {spec.get('activation', 'relu')}")
-        elif kind == "pool":
-            parts.append(f"pool {spec.get('size', 2)}")
-        elif kind == "dropout":
-            parts.append(f"dropout {spec.get('rate', 0.5)}")
-        else:
-            parts.append(kind)
-    return ", ".join(parts)
 
 
 def make_optimizer(spec: dict):
@@ -223,6 +133,32 @@ class ProgressCallback(keras.callbacks.Callback):
         self.report("epoch", epoch, steps, steps, logs or {})
 
 
+class CosineSchedule(keras.callbacks.Callback):
+    """Anneals the learning rate from its start value to zero along half a cosine, over the run's
+    steps or its time budget, whichever runs out first, so that a run cut by its budget still
+    ends at a small learning rate (what a 1-minute run needs to finish well)."""
+
+    def __init__(self, total_steps: int, time_limit: float | None = None):
+        super().__init__()
+        self.total_steps, self.time_limit = max(1, total_steps), time_limit
+        self.step, self.start, self.base = 0, None, None
+
+    def on_train_begin(self, logs=None):
+        self.start = time.perf_counter()
+        self.base = float(keras.ops.convert_to_numpy(self.model.optimizer.learning_rate))
+
+    def fraction(self) -> float:
+        done = self.step / self.total_steps
+        if self.time_limit:
+            done = max(done, (time.perf_counter() - self.start) / self.time_limit)
+        return min(done, 1.0)
+
+    def on_train_batch_begin(self, batch, logs=None):
+        rate = self.base * 0.5 * (1 + np.cos(np.pi * self.fraction()))
+        self.model.optimizer.learning_rate.assign(rate)
+        self.step += 1
+
+
 def prepare(images: np.ndarray) -> np.ndarray:
     """uint8 (N, 28, 28) -> float32 (N, 28, 28, 1) scaled to [0, 1]."""
     return (images.astype(np.float32) / 255.0)[..., None]
@@ -231,12 +167,13 @@ def prepare(images: np.ndarray) -> np.ndarray:
 def train(layers, optimizer: dict, data: ImageSet, *, epochs: int, batch_size: int = 128,
           loss: str = "cross-entropy", seed: int = 0, title: str = "custom",
           report: Callable | None = None, cancel: threading.Event | None = None,
-          time_limit: float | None = None) -> RunResult:
+          time_limit: float | None = None, schedule: str = "constant") -> RunResult:
     """Train a network on ``data``, evaluating on its test split after every epoch.
 
     ``report(kind, epoch, batch, batches, logs)`` is called after each batch and epoch; setting
     ``cancel``, or running past ``time_limit`` seconds, stops training after the current batch
-    (the result says ``stopped``).
+    (the result says ``stopped``). ``schedule="cosine"`` anneals the learning rate to zero over
+    the epochs or the time limit, whichever ends first.
     """
     cancel = cancel or threading.Event()
     classes = len(data.class_names)
@@ -246,19 +183,25 @@ def train(layers, optimizer: dict, data: ImageSet, *, epochs: int, batch_size: i
     y_train = keras.utils.to_categorical(data.y_train, classes)
     y_test = keras.utils.to_categorical(data.y_test, classes)
     start = time.perf_counter()
-    progress = ProgressCallback(report or (lambda *a: None), cancel, time_limit)
+    callbacks = [ProgressCallback(report or (lambda *a: None), cancel, time_limit)]
+    if schedule == "cosine":
+        steps = epochs * -(-len(x_train) // batch_size)
+        callbacks.append(CosineSchedule(steps, time_limit))
+    elif schedule != "constant":
+        raise ValueError(f"unknown schedule {schedule!r}: use constant or cosine")
     history = model.fit(x_train, y_train, batch_size=batch_size, epochs=epochs, verbose=0,
-                        validation_data=(x_test, y_test), shuffle=True, callbacks=[progress])
+                        validation_data=(x_test, y_test), shuffle=True, callbacks=callbacks)
     seconds = time.perf_counter() - start
     predicted = predict_classes(model, data.x_test)
     curves = {k: [float(v) for v in values] for k, values in history.history.items()}
     return RunResult(title, model.count_params(), optimizer["name"], len(curves.get("loss", [])),
                      seconds, float(np.mean(predicted != data.y_test)), curves,
-                     cancel.is_set() or progress.out_of_time, model, predicted)
+                     cancel.is_set() or callbacks[0].out_of_time, model, predicted)
 
 
 def train_preset(key: str, data: ImageSet, *, epochs: int | None = None, **options) -> RunResult:
     preset = PRESETS[key]
+    options = {"batch_size": preset.batch_size, "schedule": preset.schedule, **options}
     return train(preset.layers, preset.optimizer, data, epochs=epochs or preset.epochs,
                  title=preset.title, **options)
 

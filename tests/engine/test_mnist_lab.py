@@ -137,3 +137,43 @@ def test_a_time_budget_stops_training_after_the_batch_that_used_it_up(tmp_path):
                              batch_size=32, time_limit=0.0,
                              report=lambda kind, *args: kind == "batch" and batches.append(args))
     assert result.stopped and len(batches) == 1 and result.epochs_done <= 1
+
+
+def test_augment_and_same_padding_round_trip_and_augment_only_acts_while_training():
+    text = "augment flip shift 0.1, conv 8x3 relu same, batchnorm, pool 2, dense 16 relu"
+    layers = mnist_lab.parse_layers(text)
+    assert layers[0] == {"type": "augment", "flip": True, "shift": 0.1}
+    assert mnist_lab.describe_layers(layers) == text
+    model = mnist_lab.build_network(layers)
+    assert model.layers[2].output.shape[1:] == (28, 28, 8)  # "same" keeps 28x28
+    x = np.random.default_rng(0).random((4, 28, 28, 1)).astype(np.float32)
+    augmenting = model.layers[:2]
+    assert [type(layer).__name__ for layer in augmenting] == ["RandomFlip", "RandomTranslation"]
+    flipped = keras.Sequential(augmenting)
+    np.testing.assert_array_equal(np.asarray(flipped(x, training=False)), x)
+    assert not np.allclose(np.asarray(flipped(x, training=True)), x)
+    with pytest.raises(ValueError, match="augment \\[flip\\]"):
+        mnist_lab.parse_layers("augment spin")
+
+
+def test_the_cosine_schedule_anneals_to_zero_by_steps_or_by_the_time_budget(tmp_path):
+    data = datasets.load_idx_folder(write_idx_folder(tmp_path / "d", n_train=640))
+    rates = []
+
+    class Record(keras.callbacks.Callback):
+        def on_train_batch_end(self, batch, logs=None):
+            rates.append(float(keras.ops.convert_to_numpy(self.model.optimizer.learning_rate)))
+
+    schedule = mnist_lab.CosineSchedule(total_steps=40)
+    model = mnist_lab.build_network(mnist_lab.parse_layers("dense 8 relu"))
+    model.compile(optimizer=keras.optimizers.SGD(0.1), loss="categorical_crossentropy")
+    x = mnist_lab.prepare(data.x_train)
+    y = keras.utils.to_categorical(data.y_train, 10)
+    model.fit(x, y, batch_size=32, epochs=2, verbose=0, callbacks=[schedule, Record()])
+    assert len(rates) == 40
+    assert rates[0] == pytest.approx(0.1) and rates[20] == pytest.approx(0.05, rel=0.02)
+    assert rates[-1] == pytest.approx(0.1 * 0.5 * (1 + np.cos(np.pi * 39 / 40)), rel=1e-3)
+    assert all(a >= b for a, b in zip(rates, rates[1:]))
+    timed = mnist_lab.CosineSchedule(total_steps=10**6, time_limit=1e-9)
+    timed.start, timed.base = 0.0, 0.1
+    assert timed.fraction() == 1.0  # the budget is spent: the rate is at zero, not at step 0's
