@@ -66,10 +66,14 @@ class LiveHeat:
 def grad_cam_probe(class_index: int | None = None, interval: float = 0.25) -> Throttled:
     """A probe giving the live classifier's Grad-CAM (top class unless ``class_index``)."""
 
-    def probe(image, classifier) -> LiveHeat:
+    def probe(image, classifier) -> LiveHeat | None:
         inspector = inspector_for(classifier.model)
+        try:
+            layer = inspector.last_spatial()
+        except ValueError:
+            return None  # a model without 2-D maps (an MLP) has nothing to overlay
         chosen = class_index if class_index is not None and class_index < len(classifier.class_names) else None
-        heat, index = inspector.grad_cam(classifier.prepare(image), chosen)
+        heat, index = inspector.grad_cam(classifier.prepare(image), chosen, layer)
         names = classifier.class_names
         return LiveHeat(heat, index, names[index] if index < len(names) else str(index),
                         classifier.input_size)
@@ -77,6 +81,8 @@ def grad_cam_probe(class_index: int | None = None, interval: float = 0.25) -> Th
     return Throttled(probe, interval)
 
 
-def paint_heat(frame: np.ndarray, value: LiveHeat, alpha: float = 0.45) -> np.ndarray:
+def paint_heat(frame: np.ndarray, value: LiveHeat | None, alpha: float = 0.45) -> np.ndarray:
     """Blend the heatmap over the part of the frame the model saw (the centre crop)."""
+    if value is None:
+        return frame
     return overlay(frame, value.heat, alpha, input_region(frame.shape, value.input_size))

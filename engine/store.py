@@ -90,6 +90,18 @@ class Workspace:
     def snapshots_dir(self) -> Path:
         return self.root / "snapshots"
 
+    @property
+    def projects_dir(self) -> Path:
+        return self.root / "projects"
+
+    @property
+    def trash_dir(self) -> Path:
+        return self.root / "trash"
+
+    @property
+    def cache_dir(self) -> Path:
+        return self.root / "cache"
+
     def models(self) -> list[ModelInfo]:
         """Workspace models that have readable metadata, by name."""
         found = []

@@ -121,15 +121,21 @@ def _download_progress(report: Callable[[int, int], None] | None):
 
 
 def build(name: str, weights: str | None = "imagenet", *, input_size: int | None = None,
-          progress: Callable[[int, int], None] | None = None):
-    """Build a zoo network with ImageNet weights, no weights (None) or weights from a file."""
+          progress: Callable[[int, int], None] | None = None, top: bool = True):
+    """Build a zoo network with ImageNet weights, no weights (None) or weights from a file.
+
+    ``top=False`` drops the ImageNet classifier and averages the last feature map: the network
+    then maps an image to its embedding, the base that fine-tuning trains a head on.
+    """
     import keras
 
     entry = ZOO[name]
     size = input_size or entry.size
     kwargs = {"weights": weights}
-    if weights is None or size != entry.size:
+    if weights is None or size != entry.size or not top:
         kwargs["input_shape"] = (size, size, 3)
+    if not top:
+        kwargs.update(include_top=False, pooling="avg")
     if weights not in (None, "imagenet"):
         weights_path = Path(weights)
         if not weights_path.is_file():
