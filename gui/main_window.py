@@ -16,6 +16,8 @@ from engine.overlay import draw_labels
 from engine.store import ModelInfo, Workspace
 from engine.stream import LiveStream, Result
 from gui.frame_view import FrameView
+from gui.panels.adversarial import AdversarialPanel
+from gui.panels.inspect import InspectPanel
 from gui.panels.live import LivePanel
 from gui.panels.mnist import MnistPanel
 from gui.workers import ModelLoader, StreamBridge
@@ -55,6 +57,8 @@ class MainWindow(QMainWindow):
         self.tabs = QTabWidget()
         self.tabs.addTab(splitter, "Live")
         self.tabs.addTab(self.mnist, "MNIST lab")
+        self.inspect = InspectPanel.attach(self)
+        self.adversarial = AdversarialPanel.attach(self)
         self.setCentralWidget(self.tabs)
         self.status_label = QLabel()
         self.statusBar().addPermanentWidget(self.status_label)

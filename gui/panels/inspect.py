@@ -1,0 +1,425 @@
+"""The Inspect tab: any model's layers, filters, activations (live or for an image), feature
+visualization, Grad-CAM and saliency; and the Grad-CAM overlay toggle for the live view."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+from PySide6.QtCore import QEvent, QObject, Signal
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QHBoxLayout, QLabel,
+                               QMessageBox, QPushButton, QSplitter, QTableWidget,
+                               QTableWidgetItem, QTabWidget, QVBoxLayout, QWidget)
+from superqt.utils import create_worker
+
+from engine import zoo
+from engine.classifier import fit_to_input
+from engine.inspect_features import Target, visualize
+from engine.inspect_live import Throttled, grad_cam_probe, inspector_for, paint_heat
+from engine.store import ModelInfo, Workspace
+from gui.panels.inspect_views import ActivationsView, FeatureView, FiltersView, GradCamView
+from gui.panels.live import ModelPicker
+from gui.workers import ModelLoader
+
+log = logging.getLogger(__name__)
+
+LIVE = "Live model"
+COLUMNS = ["Layer", "Type", "Output shape", "Parameters"]
+
+
+class FeatureJob(QObject):
+    """Runs inspect_features.visualize in a worker; its callbacks become signals."""
+
+    progress = Signal(int, int, float)
+    finished = Signal(object)
+    failed = Signal(str)
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.cancel = threading.Event()
+
+    def start(self, *args, **options) -> None:
+        self.cancel.clear()
+        create_worker(visualize, *args, **options, cancel=self.cancel,
+                      report=lambda *a: self.progress.emit(*a),
+                      _connect={"returned": self.finished.emit,
+                                "errored": lambda error: self.failed.emit(str(error))})
+
+
+class InspectPanel(QWidget):
+    """Looks inside the live model or any model the app knows; ``attach`` puts it in a window."""
+
+    maps_ready = Signal(object, object, str)  # image, maps, layer (from a worker)
+
+    def __init__(self, workspace: Workspace, zoo_names, list_workspace,
+                 weights: str | None = "imagenet", parent=None):
+        super().__init__(parent)
+        self.workspace, self.weights = workspace, weights
+        self.subject = None  # a Classifier: model, input size, preprocessing, class names
+        self.inspector = None
+        self.layer = ""
+        self.frame: np.ndarray | None = None  # the newest live frame
+        self.image: np.ndarray | None = None  # a chosen picture
+        self.window = None
+        self._live_target = None
+        self._live_maps = Throttled(self._compute_live_maps, interval=0.3)
+        self._shown_maps = None
+        self.job = FeatureJob(self)
+        self.loader = ModelLoader(self)
+        self.loader.loaded.connect(lambda classifier, choice: self.set_subject(classifier))
+        self.loader.failed.connect(lambda choice, message: self.show_status(
+            f"Cannot load {getattr(choice, 'name', choice)}: {message}", error=True))
+        self.maps_ready.connect(self._show_still_maps)
+
+        layout = QVBoxLayout(self)
+        top = QHBoxLayout()
+        self.picker = ModelPicker([LIVE, *zoo_names], list_workspace)
+        self.picker.select(LIVE)
+        self.picker.currentIndexChanged.connect(lambda i: self.choose_model(self.picker.itemData(i)))
+        self.source = QComboBox()
+        self.source.addItems(["Live frame", "Image file…"])
+        self.source.activated.connect(self._source_chosen)
+        self.save_button = QPushButton("Save PNG")
+        self.save_button.clicked.connect(self.save_picture)
+        top.addWidget(QLabel("Model"))
+        top.addWidget(self.picker, 1)
+        top.addWidget(QLabel("Input"))
+        top.addWidget(self.source)
+        top.addWidget(self.save_button)
+        layout.addLayout(top)
+        self.status = QLabel("Waiting for a model…")
+        self.status.setWordWrap(True)
+        layout.addWidget(self.status)
+
+        self.table = QTableWidget(0, len(COLUMNS))
+        self.table.setHorizontalHeaderLabels(COLUMNS)
+        self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QTableWidget.SelectionMode.SingleSelection)
+        self.table.verticalHeader().setVisible(False)
+        self.table.itemSelectionChanged.connect(self._row_chosen)
+        self.filters, self.activations = FiltersView(), ActivationsView()
+        self.features, self.gradcam = FeatureView(), GradCamView()
+        self.views = QTabWidget()
+        for view, title in ((self.filters, "Filters"), (self.activations, "Activations"),
+                            (self.features, "Feature visualization"),
+                            (self.gradcam, "Grad-CAM & saliency")):
+            self.views.addTab(view, title)
+        self.views.currentChanged.connect(lambda _: self._update_live_target())
+        splitter = QSplitter()
+        splitter.addWidget(self.table)
+        splitter.addWidget(self.views)
+        splitter.setStretchFactor(1, 2)
+        splitter.setSizes([380, 760])
+        layout.addWidget(splitter, 1)
+
+        self.features.run.connect(self.run_feature)
+        self.features.stop_button.clicked.connect(self.job.cancel.set)
+        self.job.progress.connect(self.features.progress)
+        self.job.finished.connect(self._feature_done)
+        self.job.failed.connect(self._feature_failed)
+        self.gradcam.explain.connect(self.explain)
+        self.gradcam_toggle = QCheckBox("Grad-CAM overlay (top class)")
+        self.gradcam_toggle.setToolTip("Colour the video where the evidence for the top class "
+                                       "lies; recomputed about 4 times a second")
+        self.gradcam_toggle.toggled.connect(self._toggle_gradcam)
+
+    # -- the window ----------------------------------------------------------------------------
+    @classmethod
+    def attach(cls, window) -> "InspectPanel":
+        """Add the Inspect tab and the live Grad-CAM toggle to a MainWindow, and follow its stream."""
+        panel = cls(window.workspace, list(zoo.ZOO), window.workspace.models, window.weights)
+        window.tabs.addTab(panel, "Inspect")
+        panel.window = window
+        window.panel.add_tool(panel.gradcam_toggle)
+        window.live_result.connect(panel._live_result)
+        window.tabs.currentChanged.connect(lambda _: panel._update_live_target())
+        window.set_live_probe("inspect", panel._probe)
+        window.installEventFilter(panel)  # Stop a running ascent when the window closes
+        panel._follow_live_model()
+        return panel
+
+    def eventFilter(self, watched, event) -> bool:
+        if event.type() == QEvent.Type.Close:
+            self.job.cancel.set()
+        return False
+
+    def _toggle_gradcam(self, on: bool) -> None:
+        if self.window is not None:
+            self.window.set_live_probe("gradcam", grad_cam_probe() if on else None, paint_heat)
+
+    def _follow_live_model(self) -> None:
+        """With 'Live model' picked, inspect whatever model the live view now runs."""
+        classifier = self.window.stream.classifier if self.window is not None else None
+        if (self.picker.currentData() == LIVE and classifier is not None
+                and classifier is not self.subject):
+            self.set_subject(classifier)
+
+    # -- the model -----------------------------------------------------------------------------
+    def choose_model(self, choice) -> None:
+        """``LIVE`` follows the live view's model; a zoo name or ModelInfo loads that one."""
+        if choice is None:
+            return
+        if choice == LIVE:
+            self.subject = None
+            self._follow_live_model()
+            return
+        weights = self.weights
+
+        def build(progress):
+            if isinstance(choice, ModelInfo):
+                return zoo.workspace_classifier(choice)
+            return zoo.zoo_classifier(choice, weights, progress=progress)
+
+        self.show_status(f"Loading {getattr(choice, 'name', choice)}…")
+        self.loader.load(choice, build)
+
+    def set_subject(self, classifier) -> None:
+        """Inspect ``classifier``'s model; the rewiring runs in a worker."""
+        self.subject, self.inspector, self._live_target = classifier, None, None
+        self.show_status(f"Reading the layers of {classifier.name}…")
+        create_worker(inspector_for, classifier.model, _connect={
+            "returned": lambda inspector: self._inspector_ready(classifier, inspector),
+            "errored": lambda error: self._failed(f"Cannot look inside {classifier.name}", error)})
+
+    def _inspector_ready(self, classifier, inspector) -> None:
+        if classifier is not self.subject:
+            return  # another model was chosen meanwhile
+        self.inspector = inspector
+        self.table.blockSignals(True)
+        self.table.setRowCount(len(inspector.layers))
+        for row, info in enumerate(inspector.layers):
+            name = "    " * info.depth + info.path.rsplit("/", 1)[-1]
+            shape = "×".join("?" if d is None else str(d) for d in info.shape)
+            for column, text in enumerate((name, info.kind, shape, f"{info.params:,}")):
+                item = QTableWidgetItem(text)
+                item.setToolTip(info.path)
+                self.table.setItem(row, column, item)
+        self.table.blockSignals(False)
+        self.table.resizeColumnsToContents()
+        self.filters.set_layers(inspector.convolutions())
+        self.features.set_classes(classifier.class_names)
+        self.gradcam.set_classes(classifier.class_names)
+        total = sum(info.params for info in inspector.layers if info.depth == 0)
+        self.show_status(f"{classifier.name}: {len(inspector.layers)} layers, {total:,} parameters, "
+                         f"input {classifier.input_size[0]}×{classifier.input_size[1]}.")
+        spatial = [info.path for info in inspector.layers if info.spatial]
+        convs = [info.path for info in inspector.convolutions()]
+        self.select_layer((convs or spatial or [inspector.layers[0].path])[0])
+
+    def select_layer(self, path: str) -> None:
+        paths = [info.path for info in self.inspector.layers]
+        if path in paths:
+            self.table.selectRow(paths.index(path))
+
+    def _row_chosen(self) -> None:
+        rows = self.table.selectionModel().selectedRows()
+        if not rows or self.inspector is None:
+            return
+        info = self.inspector.layers[rows[0].row()]
+        self.layer = info.path
+        self.filters.select(info.path)
+        self.features.set_layer(info.path if info.spatial else "", info.shape[-1] if info.spatial else 0)
+        if not info.spatial:
+            self.activations.show_message(
+                f"{info.path} gives {info.shape or 'no'} values, not 2-D maps: pick a layer whose "
+                f"output shape is H×W×channels.")
+        self._live_maps.reset()
+        self._update_live_target()
+        if info.spatial and self.image is not None:
+            self._still_maps()
+
+    # -- input ---------------------------------------------------------------------------------
+    def _source_chosen(self, index: int) -> None:
+        if index == 1:
+            path, _ = QFileDialog.getOpenFileName(self, "Open an image", "",
+                                                  "Images (*.png *.jpg *.jpeg *.bmp *.webp)")
+            if not path or not self.open_image(path):
+                self.source.setCurrentIndex(0)
+        else:
+            self.image = None
+        self._update_live_target()
+
+    def open_image(self, path: str | Path) -> bool:
+        """Inspect a picture file instead of the live frame; False (and a message) if unreadable."""
+        try:
+            with Image.open(path) as picture:
+                self.image = np.asarray(picture.convert("RGB"))
+        except (OSError, ValueError) as error:
+            self.show_status(f"Cannot read {Path(path).name} as an image ({error}). "
+                             f"Choose a PNG or JPEG file.", error=True)
+            return False
+        self.source.setCurrentIndex(1)
+        self.source.setItemText(1, f"Image: {Path(path).name}")
+        self._update_live_target()
+        self._still_maps()
+        return True
+
+    def current_input(self) -> np.ndarray | None:
+        """The chosen picture, else the newest live frame (None before any frame)."""
+        return self.image if self.image is not None else self.frame
+
+    def _ready(self, what: str) -> np.ndarray | None:
+        image = self.current_input()
+        if self.inspector is None:
+            self.show_status(f"{what}: no model yet; wait for it to load.", error=True)
+        elif image is None:
+            self.show_status(f"{what}: no picture yet; start a source or choose an image file.",
+                             error=True)
+        else:
+            return image
+        return None
+
+    # -- activations ---------------------------------------------------------------------------
+    def _update_live_target(self) -> None:
+        """Compute live maps only while someone can see them."""
+        watching = (self.window is not None and self.window.tabs.currentWidget() is self
+                    and self.views.currentWidget() is self.activations and self.image is None)
+        info = self._layer_info()
+        self._live_target = ((self.subject, self.inspector, info.path)
+                             if watching and info is not None and info.spatial else None)
+
+    def _layer_info(self):
+        if self.inspector is None or not self.layer:
+            return None
+        try:
+            return self.inspector.layer(self.layer)
+        except KeyError:
+            return None
+
+    def _probe(self, image, classifier) -> dict:
+        """On the inference thread: keep the newest frame; maps (throttled) while watched."""
+        target = self._live_target
+        if target is None:
+            return {"frame": image}
+        return {"frame": image, "maps": self._live_maps(image, target)}
+
+    @staticmethod
+    def _compute_live_maps(image, target):
+        subject, inspector, layer = target
+        maps = inspector.activations(subject.prepare(image), layer)
+        return fit_to_input(image, subject.input_size), maps, layer, subject
+
+    def _live_result(self, result) -> None:
+        self._follow_live_model()
+        extras = result.extras.get("inspect")
+        if not extras:
+            return
+        self.frame = extras["frame"]
+        shown = extras.get("maps")
+        if shown is None or shown is self._shown_maps or self._live_target is None:
+            return
+        image, maps, layer, subject = shown
+        if layer == self.layer and subject is self.subject:
+            self._shown_maps = shown
+            self.activations.show_maps(image, maps, layer)
+
+    def _still_maps(self) -> None:
+        info = self._layer_info()
+        if self.image is None or info is None or not info.spatial:
+            return
+        subject, inspector, image = self.subject, self.inspector, self.image
+
+        def compute():
+            return (fit_to_input(image, subject.input_size),
+                    inspector.activations(subject.prepare(image), info.path))
+
+        create_worker(compute, _connect={
+            "returned": lambda out: self.maps_ready.emit(out[0], out[1], info.path),
+            "errored": lambda error: self._failed("Activations failed", error)})
+
+    def _show_still_maps(self, image, maps, layer) -> None:
+        if layer == self.layer:
+            self.activations.show_maps(image, maps, layer)
+
+    # -- feature visualization -----------------------------------------------------------------
+    def run_feature(self) -> None:
+        if self.inspector is None:
+            self.show_status("Feature visualization: no model yet; wait for it to load.", error=True)
+            return
+        view = self.features
+        info = self._layer_info()
+        if view.by_channel.isChecked() and info is not None and info.spatial:
+            target = Target(view.channel.value(), info.path)
+        else:
+            target = Target(max(0, view.class_choice.currentIndex()))
+        view.target_name = target.describe().replace("/", "-").replace(" ", "-")
+        self._feature_target = target
+        view.busy(True)
+        self.job.start(self.inspector, target, self.subject.preprocess, steps=view.steps.value(),
+                       step_size=view.step_size.value(), jitter=view.jitter.value(),
+                       blur_sigma=view.blur.value(), decay=view.decay.value())
+
+    def _feature_done(self, ascent) -> None:
+        self.features.busy(False)
+        values = ascent.values
+        change = (f"objective {values[0]:.3g} → {values[-1]:.3g} in {len(values)} steps"
+                  if values else "no steps run")
+        self.features.show_result(ascent.image, f"{self._feature_target.describe()}: {change}"
+                                  f"{' (stopped)' if ascent.cancelled else ''}.")
+
+    def _feature_failed(self, message: str) -> None:
+        self.features.busy(False)
+        self.show_status(f"Feature visualization failed: {message}", error=True)
+
+    # -- Grad-CAM ------------------------------------------------------------------------------
+    def explain(self) -> None:
+        image = self._ready("Grad-CAM")
+        if image is None:
+            return
+        subject, inspector = self.subject, self.inspector
+        chosen = self.gradcam.class_choice.currentData()
+        info = self._layer_info()
+        layer = info.path if self.gradcam.use_selected.isChecked() and info and info.spatial else None
+
+        def compute():
+            batch = subject.prepare(image)
+            path = layer or inspector.last_spatial()
+            heat, index = inspector.grad_cam(batch, chosen, path)
+            saliency, _ = inspector.saliency(batch, index)
+            probability = float(inspector.probabilities(batch).reshape(-1)[index])
+            return fit_to_input(image, subject.input_size), heat, saliency, index, probability, path
+
+        self.gradcam.explain_button.setEnabled(False)
+        create_worker(compute, _connect={
+            "returned": lambda out: self._explained(subject, *out),
+            "errored": lambda error: self._failed("Grad-CAM failed", error)})
+
+    def _explained(self, subject, image, heat, saliency, index, probability, path) -> None:
+        self.gradcam.explain_button.setEnabled(True)
+        names = subject.class_names
+        name = names[index] if index < len(names) else f"class {index}"
+        self.gradcam.show_result(image, heat, saliency,
+                                 f"Evidence for “{name}” (output {probability:.3f}) at {path} "
+                                 f"({heat.shape[0]}×{heat.shape[1]} maps, red strongest). "
+                                 f"Saliency: |∂score/∂pixel|, largest over colour channels.")
+
+    # -- saving and messages -------------------------------------------------------------------
+    def save_picture(self) -> Path | None:
+        """Save the current view's picture as a PNG in the workspace's snapshots folder."""
+        image, stem = self.views.currentWidget().picture_to_save()
+        if image is None:
+            self.show_status("Nothing to save yet in this view.", error=True)
+            return None
+        try:
+            path = self.workspace.save_snapshot(image, stem)
+        except OSError as error:
+            log.exception("saving a picture failed")
+            QMessageBox.warning(self, "Picture not saved",
+                                f"It could not be written to {self.workspace.snapshots_dir}: "
+                                f"{error}. Free some space or choose another workspace.")
+            return None
+        self.show_status(f"Saved {path}")
+        return path
+
+    def show_status(self, text: str, error: bool = False) -> None:
+        self.status.setText(text)
+        self.status.setStyleSheet("color: #b00020;" if error else "")
+
+    def _failed(self, what: str, error: Exception) -> None:
+        log.error("%s: %s", what, error, exc_info=error)
+        self.gradcam.explain_button.setEnabled(True)
+        self.show_status(f"{what}: {error}", error=True)

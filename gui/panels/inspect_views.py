@@ -1,0 +1,351 @@
+"""The Inspect tab's views: filters, activations, feature visualization, Grad-CAM and saliency.
+
+Each view shows numpy pictures and keeps the one a person would save (``picture()``); the panel
+(gui/panels/inspect.py) owns the model, the worker threads and the live stream.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QIcon, QPixmap
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QGridLayout,
+                               QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QProgressBar,
+                               QPushButton, QRadioButton, QSpinBox, QVBoxLayout, QWidget)
+
+from engine.inspect_pictures import (activation_tiles, channel_order, filter_tiles, gray,
+                                     overlay, tile_grid)
+from gui.frame_view import to_qimage
+
+
+class Picture(QLabel):
+    """A numpy RGB picture scaled to fit ``box`` pixels, enlarged without smoothing."""
+
+    def __init__(self, box: int = 256, text: str = "", parent=None):
+        super().__init__(text, parent)
+        self.box = box
+        self.image: np.ndarray | None = None
+        self.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.setMinimumSize(box // 2, box // 2)
+
+    def show_image(self, image: np.ndarray | None) -> None:
+        self.image = image
+        if image is None:
+            self.clear()
+            return
+        pixmap = QPixmap.fromImage(to_qimage(image))
+        self.setPixmap(pixmap.scaled(self.box, self.box, Qt.AspectRatioMode.KeepAspectRatio,
+                                     Qt.TransformationMode.FastTransformation))
+
+
+def caption() -> QLabel:
+    label = QLabel()
+    label.setWordWrap(True)
+    label.setStyleSheet("color: #555;")
+    return label
+
+
+class FiltersView(QWidget):
+    """A convolution's kernels as tiles; deeper ones one input channel at a time."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        layout = QVBoxLayout(self)
+        form = QFormLayout()
+        self.layer = QComboBox()
+        self.channel = QSpinBox()
+        self.channel.setToolTip("Deeper kernels see many input channels: pick the one to show")
+        form.addRow("Convolution", self.layer)
+        form.addRow("Input channel", self.channel)
+        layout.addLayout(form)
+        self.picture = Picture(420)
+        self.caption = caption()
+        layout.addWidget(self.picture, 1)
+        layout.addWidget(self.caption)
+        self._convs: dict = {}
+        self.layer.currentIndexChanged.connect(self._layer_chosen)
+        self.channel.valueChanged.connect(lambda _: self.redraw())
+
+    def set_layers(self, convs) -> None:
+        """``convs``: LayerInfo rows with kernels; the first is shown."""
+        self._convs = {info.path: info for info in convs}
+        self.layer.blockSignals(True)
+        self.layer.clear()
+        self.layer.addItems(list(self._convs))
+        self.layer.blockSignals(False)
+        if convs:
+            self._layer_chosen()
+        else:
+            self.picture.show_image(None)
+            self.caption.setText("This model has no 2-D convolution.")
+
+    def select(self, path: str) -> None:
+        if path in self._convs:
+            self.layer.setCurrentText(path)
+
+    def _layer_chosen(self, *_) -> None:
+        info = self._convs.get(self.layer.currentText())
+        if info is None:
+            return
+        channels = info.kernel.shape[2]
+        self.channel.blockSignals(True)
+        self.channel.setRange(0, channels - 1)
+        self.channel.setEnabled(channels != 3)
+        self.channel.blockSignals(False)
+        self.redraw()
+
+    def redraw(self) -> None:
+        info = self._convs.get(self.layer.currentText())
+        if info is None:
+            return
+        kernel = info.kernel
+        tiles = filter_tiles(kernel, None if kernel.shape[2] == 3 else self.channel.value())
+        self.picture.show_image(tile_grid(tiles.tiles[:256]))
+        seen = "in colour (R, G, B)" if tiles.colour else f"input channel {self.channel.value()}"
+        self.caption.setText(
+            f"{info.path}: {kernel.shape[3]} kernels {kernel.shape[0]}×{kernel.shape[1]}, "
+            f"{seen}{' (first 256)' if kernel.shape[3] > 256 else ''}. Each kernel is scaled on "
+            f"its own: gray = 0, white = +max|w|, black = −max|w|. Its max|w| ranges "
+            f"{tiles.scales.min():.3g} to {tiles.scales.max():.3g}.")
+
+    def picture_to_save(self):
+        return self.picture.image, f"filters-{self.layer.currentText().replace('/', '-')}"
+
+
+class ActivationsView(QWidget):
+    """A layer's channel maps as a grid, sortable by mean; a click enlarges one beside the input."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        layout = QHBoxLayout(self)
+        left = QVBoxLayout()
+        self.sort = QCheckBox("Sort by mean activation (highest first)")
+        self.sort.setChecked(True)
+        self.sort.toggled.connect(lambda _: self.redraw())
+        self.grid = QListWidget()
+        self.grid.setViewMode(QListWidget.ViewMode.IconMode)
+        self.grid.setIconSize(QSize(56, 56))
+        self.grid.setResizeMode(QListWidget.ResizeMode.Adjust)
+        self.grid.setMovement(QListWidget.Movement.Static)
+        self.grid.currentItemChanged.connect(lambda item, _: self._enlarge(item))
+        self.caption = caption()
+        left.addWidget(self.sort)
+        left.addWidget(self.grid, 1)
+        left.addWidget(self.caption)
+        right = QVBoxLayout()
+        self.input = Picture(200)
+        self.enlarged = Picture(200)
+        self.enlarged_caption = caption()
+        right.addWidget(QLabel("Input"))
+        right.addWidget(self.input)
+        right.addWidget(QLabel("Channel"))
+        right.addWidget(self.enlarged)
+        right.addWidget(self.enlarged_caption)
+        right.addStretch(1)
+        layout.addLayout(left, 3)
+        layout.addLayout(right, 1)
+        self.maps: np.ndarray | None = None
+        self.layer = ""
+        self.updates = 0
+        self._chosen: int | None = None
+
+    def show_maps(self, image: np.ndarray, maps: np.ndarray, layer: str) -> None:
+        self.input.show_image(image)
+        self.maps, self.layer = maps, layer
+        self.updates += 1
+        self.redraw()
+
+    def show_message(self, text: str) -> None:
+        self.maps = None
+        self.grid.clear()
+        self.caption.setText(text)
+
+    def order(self) -> np.ndarray:
+        return channel_order(self.maps, self.sort.isChecked())
+
+    def redraw(self) -> None:
+        if self.maps is None:
+            return
+        order = self.order()
+        tiles = activation_tiles(self.maps, order)
+        means = self.maps.reshape(-1, self.maps.shape[-1]).mean(axis=0)
+        shown = min(len(order), 256)
+        self.grid.blockSignals(True)
+        if self.grid.count() != shown:
+            self.grid.clear()
+            for _ in range(shown):
+                self.grid.addItem(QListWidgetItem())
+        for row in range(shown):
+            item = self.grid.item(row)
+            channel = int(order[row])
+            item.setIcon(QIcon(QPixmap.fromImage(to_qimage(tile_grid(tiles[row : row + 1], 1, 56, 0)))))
+            item.setData(Qt.ItemDataRole.UserRole, channel)
+            item.setToolTip(f"channel {channel}: mean {means[channel]:.3g}")
+            if channel == self._chosen:
+                self.grid.setCurrentItem(item)
+        self.grid.blockSignals(False)
+        h, w, c = self.maps.shape
+        self.caption.setText(f"{self.layer}: {c} maps of {h}×{w}{' (first 256)' if c > 256 else ''}, "
+                             f"all on one scale: black 0 (or below), white the layer's largest "
+                             f"value {self.maps.max():.3g}.")
+        if self._chosen is not None:
+            self._show_channel(self._chosen)
+
+    def _enlarge(self, item) -> None:
+        if item is not None and self.maps is not None:
+            self._chosen = item.data(Qt.ItemDataRole.UserRole)
+            self._show_channel(self._chosen)
+
+    def _show_channel(self, channel: int) -> None:
+        if channel >= self.maps.shape[-1]:
+            return
+        box = self.input.image.shape[:2] if self.input.image is not None else None
+        self.enlarged.show_image(gray(self.maps[..., channel], box))
+        self.enlarged_caption.setText(f"channel {channel}, mean {self.maps[..., channel].mean():.3g}, "
+                                      f"scaled to its own range")
+
+    def picture_to_save(self):
+        if self.maps is None:
+            return None, ""
+        tiles = activation_tiles(self.maps, self.order())
+        return tile_grid(tiles[:256]), f"activations-{self.layer.replace('/', '-')}"
+
+
+class FeatureView(QWidget):
+    """Gradient ascent settings, Run / Stop, progress and the picture found."""
+
+    run = Signal()
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        layout = QHBoxLayout(self)
+        form = QFormLayout()
+        self.by_channel = QRadioButton("Channel of the selected layer")
+        self.by_class = QRadioButton("Class")
+        self.by_channel.setChecked(True)
+        self.channel = QSpinBox()
+        self.channel.setRange(0, 0)
+        self.class_choice = QComboBox()
+        self.steps = _spin(QSpinBox(), 1, 2000, 64)
+        self.step_size = _spin(QDoubleSpinBox(), 0.1, 50.0, 4.0)
+        self.jitter = _spin(QSpinBox(), 0, 32, 4)
+        self.blur = _spin(QDoubleSpinBox(), 0.0, 5.0, 0.5)
+        self.decay = _spin(QDoubleSpinBox(), 0.0, 0.5, 0.01, decimals=3)
+        self.jitter.setToolTip("Roll the picture by up to this many pixels before each step")
+        self.blur.setToolTip("Gaussian blur (sigma, pixels) every 4 steps; 0 turns it off")
+        self.decay.setToolTip("Pull the picture this fraction of the way back to gray each step")
+        self.layer_label = QLabel("—")
+        form.addRow(self.by_channel)
+        form.addRow("Layer", self.layer_label)
+        form.addRow("Channel", self.channel)
+        form.addRow(self.by_class)
+        form.addRow("", self.class_choice)
+        form.addRow("Steps", self.steps)
+        form.addRow("Step size (pixels)", self.step_size)
+        form.addRow("Jitter (pixels)", self.jitter)
+        form.addRow("Blur σ", self.blur)
+        form.addRow("Decay", self.decay)
+        buttons = QHBoxLayout()
+        self.run_button = QPushButton("Run")
+        self.stop_button = QPushButton("Stop")
+        self.stop_button.setEnabled(False)
+        self.run_button.clicked.connect(self.run.emit)
+        buttons.addWidget(self.run_button)
+        buttons.addWidget(self.stop_button)
+        form.addRow(buttons)
+        self.bar = QProgressBar()
+        form.addRow(self.bar)
+        layout.addLayout(form, 1)
+        right = QVBoxLayout()
+        self.picture = Picture(320)
+        self.caption = caption()
+        right.addWidget(self.picture, 1)
+        right.addWidget(self.caption)
+        layout.addLayout(right, 2)
+        self.target_name = ""
+
+    def set_layer(self, path: str, channels: int) -> None:
+        self.layer_label.setText(path or "— (pick a layer with maps)")
+        self.channel.setRange(0, max(0, channels - 1))
+        self.by_channel.setEnabled(bool(path))
+        if not path:
+            self.by_class.setChecked(True)
+
+    def set_classes(self, names) -> None:
+        self.class_choice.clear()
+        self.class_choice.addItems([f"{i}: {n}" for i, n in enumerate(names)])
+
+    def busy(self, running: bool) -> None:
+        self.run_button.setEnabled(not running)
+        self.stop_button.setEnabled(running)
+        if running:
+            self.bar.setValue(0)
+
+    def progress(self, step: int, steps: int, value: float) -> None:
+        self.bar.setRange(0, steps)
+        self.bar.setValue(step)
+        self.bar.setFormat(f"step {step}/{steps} · objective {value:.3g}")
+
+    def show_result(self, image: np.ndarray, text: str) -> None:
+        self.picture.show_image(image)
+        self.caption.setText(text)
+
+    def picture_to_save(self):
+        return self.picture.image, f"feature-{self.target_name}"
+
+
+class GradCamView(QWidget):
+    """The input, its Grad-CAM overlay and its gradient saliency, for the top or a chosen class."""
+
+    explain = Signal()
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        layout = QVBoxLayout(self)
+        row = QHBoxLayout()
+        self.class_choice = QComboBox()
+        self.use_selected = QCheckBox("At the selected layer (else the last one with maps)")
+        self.explain_button = QPushButton("Explain")
+        self.explain_button.clicked.connect(self.explain.emit)
+        row.addWidget(QLabel("Class"))
+        row.addWidget(self.class_choice, 1)
+        row.addWidget(self.use_selected)
+        row.addWidget(self.explain_button)
+        layout.addLayout(row)
+        grid = QGridLayout()
+        self.input, self.cam, self.saliency = Picture(240), Picture(240), Picture(240)
+        for column, (title, picture) in enumerate((("Input", self.input),
+                                                   ("Grad-CAM", self.cam),
+                                                   ("Gradient saliency", self.saliency))):
+            grid.addWidget(QLabel(title), 0, column)
+            grid.addWidget(picture, 1, column)
+        layout.addLayout(grid, 1)
+        self.caption = caption()
+        layout.addWidget(self.caption)
+
+    def set_classes(self, names) -> None:
+        self.class_choice.clear()
+        self.class_choice.addItem("Top class", None)
+        for i, name in enumerate(names):
+            self.class_choice.addItem(f"{i}: {name}", i)
+
+    def show_result(self, image: np.ndarray, heat: np.ndarray, saliency: np.ndarray,
+                    text: str) -> None:
+        self.input.show_image(image)
+        self.cam.show_image(overlay(image, heat))
+        self.saliency.show_image(gray(saliency))
+        self.caption.setText(text)
+
+    def picture_to_save(self):
+        if self.cam.image is None:
+            return None, ""
+        return np.concatenate([self.input.image, self.cam.image, self.saliency.image], axis=1), "gradcam"
+
+
+def _spin(spin, low, high, value, decimals: int = 2):
+    spin.setRange(low, high)
+    if isinstance(spin, QDoubleSpinBox):
+        spin.setDecimals(decimals)
+        spin.setSingleStep(10 ** -decimals * 5 if decimals > 2 else 0.1)
+    spin.setValue(value)
+    return spin
