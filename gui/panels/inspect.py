@@ -4,49 +4,28 @@ visualization, Grad-CAM and saliency; and the Grad-CAM overlay toggle for the li
 from __future__ import annotations
 
 import logging
-import threading
 from pathlib import Path
 
 import numpy as np
 from PIL import Image
-from PySide6.QtCore import QEvent, QObject, Signal
+from PySide6.QtCore import QEvent, Signal
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QHBoxLayout, QLabel,
-                               QMessageBox, QPushButton, QSplitter, QTableWidget,
-                               QTableWidgetItem, QTabWidget, QVBoxLayout, QWidget)
+                               QMessageBox, QPushButton, QSplitter, QTabWidget, QVBoxLayout,
+                               QWidget)
 from superqt.utils import create_worker
 
 from engine import zoo
 from engine.classifier import fit_to_input
-from engine.inspect_features import Target, visualize
 from engine.inspect_live import Throttled, grad_cam_probe, inspector_for, paint_heat
 from engine.store import ModelInfo, Workspace
-from gui.panels.inspect_views import ActivationsView, FeatureView, FiltersView, GradCamView
+from gui.panels.inspect_gradients import FeatureView, GradCamView
+from gui.panels.inspect_views import ActivationsView, FiltersView, LayerTable
 from gui.panels.live import ModelPicker
 from gui.workers import ModelLoader
 
 log = logging.getLogger(__name__)
 
 LIVE = "Live model"
-COLUMNS = ["Layer", "Type", "Output shape", "Parameters"]
-
-
-class FeatureJob(QObject):
-    """Runs inspect_features.visualize in a worker; its callbacks become signals."""
-
-    progress = Signal(int, int, float)
-    finished = Signal(object)
-    failed = Signal(str)
-
-    def __init__(self, parent=None):
-        super().__init__(parent)
-        self.cancel = threading.Event()
-
-    def start(self, *args, **options) -> None:
-        self.cancel.clear()
-        create_worker(visualize, *args, **options, cancel=self.cancel,
-                      report=lambda *a: self.progress.emit(*a),
-                      _connect={"returned": self.finished.emit,
-                                "errored": lambda error: self.failed.emit(str(error))})
 
 
 class InspectPanel(QWidget):
@@ -67,7 +46,6 @@ class InspectPanel(QWidget):
         self._live_target = None
         self._live_maps = Throttled(self._compute_live_maps, interval=0.3)
         self._shown_maps = None
-        self.job = FeatureJob(self)
         self.loader = ModelLoader(self)
         self.loader.loaded.connect(lambda classifier, choice: self.set_subject(classifier))
         self.loader.failed.connect(lambda choice, message: self.show_status(
@@ -94,13 +72,8 @@ class InspectPanel(QWidget):
         self.status.setWordWrap(True)
         layout.addWidget(self.status)
 
-        self.table = QTableWidget(0, len(COLUMNS))
-        self.table.setHorizontalHeaderLabels(COLUMNS)
-        self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-        self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QTableWidget.SelectionMode.SingleSelection)
-        self.table.verticalHeader().setVisible(False)
-        self.table.itemSelectionChanged.connect(self._row_chosen)
+        self.table = LayerTable()
+        self.table.layer_chosen.connect(self._layer_chosen)
         self.filters, self.activations = FiltersView(), ActivationsView()
         self.features, self.gradcam = FeatureView(), GradCamView()
         self.views = QTabWidget()
@@ -117,11 +90,9 @@ class InspectPanel(QWidget):
         layout.addWidget(splitter, 1)
 
         self.features.run.connect(self.run_feature)
-        self.features.stop_button.clicked.connect(self.job.cancel.set)
-        self.job.progress.connect(self.features.progress)
-        self.job.finished.connect(self._feature_done)
-        self.job.failed.connect(self._feature_failed)
         self.gradcam.explain.connect(self.explain)
+        for view in (self.features, self.gradcam):
+            view.failed.connect(lambda message: self.show_status(message, error=True))
         self.gradcam_toggle = QCheckBox("Grad-CAM overlay (top class)")
         self.gradcam_toggle.setToolTip("Colour the video where the evidence for the top class "
                                        "lies; recomputed about 4 times a second")
@@ -144,7 +115,7 @@ class InspectPanel(QWidget):
 
     def eventFilter(self, watched, event) -> bool:
         if event.type() == QEvent.Type.Close:
-            self.job.cancel.set()
+            self.features.job.cancel.set()
         return False
 
     def _toggle_gradcam(self, on: bool) -> None:
@@ -189,17 +160,7 @@ class InspectPanel(QWidget):
         if classifier is not self.subject:
             return  # another model was chosen meanwhile
         self.inspector = inspector
-        self.table.blockSignals(True)
-        self.table.setRowCount(len(inspector.layers))
-        for row, info in enumerate(inspector.layers):
-            name = "    " * info.depth + info.path.rsplit("/", 1)[-1]
-            shape = "×".join("?" if d is None else str(d) for d in info.shape)
-            for column, text in enumerate((name, info.kind, shape, f"{info.params:,}")):
-                item = QTableWidgetItem(text)
-                item.setToolTip(info.path)
-                self.table.setItem(row, column, item)
-        self.table.blockSignals(False)
-        self.table.resizeColumnsToContents()
+        self.table.show_layers(inspector.layers)
         self.filters.set_layers(inspector.convolutions())
         self.features.set_classes(classifier.class_names)
         self.gradcam.set_classes(classifier.class_names)
@@ -211,15 +172,9 @@ class InspectPanel(QWidget):
         self.select_layer((convs or spatial or [inspector.layers[0].path])[0])
 
     def select_layer(self, path: str) -> None:
-        paths = [info.path for info in self.inspector.layers]
-        if path in paths:
-            self.table.selectRow(paths.index(path))
+        self.table.select(path)
 
-    def _row_chosen(self) -> None:
-        rows = self.table.selectionModel().selectedRows()
-        if not rows or self.inspector is None:
-            return
-        info = self.inspector.layers[rows[0].row()]
+    def _layer_chosen(self, info) -> None:
         self.layer = info.path
         self.filters.select(info.path)
         self.features.set_layer(info.path if info.spatial else "", info.shape[-1] if info.spatial else 0)
@@ -335,67 +290,19 @@ class InspectPanel(QWidget):
         if layer == self.layer:
             self.activations.show_maps(image, maps, layer)
 
-    # -- feature visualization -----------------------------------------------------------------
+    # -- feature visualization and Grad-CAM ---------------------------------------------------
     def run_feature(self) -> None:
         if self.inspector is None:
             self.show_status("Feature visualization: no model yet; wait for it to load.", error=True)
             return
-        view = self.features
-        info = self._layer_info()
-        if view.by_channel.isChecked() and info is not None and info.spatial:
-            target = Target(view.channel.value(), info.path)
-        else:
-            target = Target(max(0, view.class_choice.currentIndex()))
-        view.target_name = target.describe().replace("/", "-").replace(" ", "-")
-        self._feature_target = target
-        view.busy(True)
-        self.job.start(self.inspector, target, self.subject.preprocess, steps=view.steps.value(),
-                       step_size=view.step_size.value(), jitter=view.jitter.value(),
-                       blur_sigma=view.blur.value(), decay=view.decay.value())
+        self.features.start(self.inspector, self.subject.preprocess, self._layer_info())
 
-    def _feature_done(self, ascent) -> None:
-        self.features.busy(False)
-        values = ascent.values
-        change = (f"objective {values[0]:.3g} → {values[-1]:.3g} in {len(values)} steps"
-                  if values else "no steps run")
-        self.features.show_result(ascent.image, f"{self._feature_target.describe()}: {change}"
-                                  f"{' (stopped)' if ascent.cancelled else ''}.")
-
-    def _feature_failed(self, message: str) -> None:
-        self.features.busy(False)
-        self.show_status(f"Feature visualization failed: {message}", error=True)
-
-    # -- Grad-CAM ------------------------------------------------------------------------------
     def explain(self) -> None:
         image = self._ready("Grad-CAM")
-        if image is None:
-            return
-        subject, inspector = self.subject, self.inspector
-        chosen = self.gradcam.class_choice.currentData()
-        info = self._layer_info()
-        layer = info.path if self.gradcam.use_selected.isChecked() and info and info.spatial else None
-
-        def compute():
-            batch = subject.prepare(image)
-            path = layer or inspector.last_spatial()
-            heat, index = inspector.grad_cam(batch, chosen, path)
-            saliency, _ = inspector.saliency(batch, index)
-            probability = float(inspector.probabilities(batch).reshape(-1)[index])
-            return fit_to_input(image, subject.input_size), heat, saliency, index, probability, path
-
-        self.gradcam.explain_button.setEnabled(False)
-        create_worker(compute, _connect={
-            "returned": lambda out: self._explained(subject, *out),
-            "errored": lambda error: self._failed("Grad-CAM failed", error)})
-
-    def _explained(self, subject, image, heat, saliency, index, probability, path) -> None:
-        self.gradcam.explain_button.setEnabled(True)
-        names = subject.class_names
-        name = names[index] if index < len(names) else f"class {index}"
-        self.gradcam.show_result(image, heat, saliency,
-                                 f"Evidence for “{name}” (output {probability:.3f}) at {path} "
-                                 f"({heat.shape[0]}×{heat.shape[1]} maps, red strongest). "
-                                 f"Saliency: |∂score/∂pixel|, largest over colour channels.")
+        if image is not None:
+            info = self._layer_info()
+            chosen = self.gradcam.use_selected.isChecked() and info is not None and info.spatial
+            self.gradcam.run(self.subject, self.inspector, image, info.path if chosen else None)
 
     # -- saving and messages -------------------------------------------------------------------
     def save_picture(self) -> Path | None:
@@ -421,5 +328,4 @@ class InspectPanel(QWidget):
 
     def _failed(self, what: str, error: Exception) -> None:
         log.error("%s: %s", what, error, exc_info=error)
-        self.gradcam.explain_button.setEnabled(True)
         self.show_status(f"{what}: {error}", error=True)

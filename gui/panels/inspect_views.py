@@ -1,7 +1,7 @@
-"""The Inspect tab's views: filters, activations, feature visualization, Grad-CAM and saliency.
+"""The Inspect tab's views of a model's insides: the layer table, filters and activations.
 
-Each view shows numpy pictures and keeps the one a person would save (``picture()``); the panel
-(gui/panels/inspect.py) owns the model, the worker threads and the live stream.
+Each picture view keeps the picture a person would save (``picture_to_save()``); the panel
+(gui/panels/inspect.py) owns the model, the input and the live stream.
 """
 
 from __future__ import annotations
@@ -9,12 +9,12 @@ from __future__ import annotations
 import numpy as np
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QIcon, QPixmap
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QGridLayout,
-                               QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QProgressBar,
-                               QPushButton, QRadioButton, QSpinBox, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QHBoxLayout, QLabel,
+                               QListWidget, QListWidgetItem, QSpinBox, QTableWidget,
+                               QTableWidgetItem, QVBoxLayout, QWidget)
 
 from engine.inspect_pictures import (activation_tiles, channel_order, filter_tiles, gray,
-                                     overlay, tile_grid)
+                                     tile_grid)
 from gui.frame_view import to_qimage
 
 
@@ -43,6 +43,48 @@ def caption() -> QLabel:
     label.setWordWrap(True)
     label.setStyleSheet("color: #555;")
     return label
+
+
+class LayerTable(QTableWidget):
+    """Name (nested layers indented), type, output shape and parameters; one row selectable."""
+
+    COLUMNS = ["Layer", "Type", "Output shape", "Parameters"]
+    layer_chosen = Signal(object)  # the LayerInfo
+
+    def __init__(self, parent=None):
+        super().__init__(0, len(self.COLUMNS), parent)
+        self.setHorizontalHeaderLabels(self.COLUMNS)
+        self.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
+        self.setSelectionMode(QTableWidget.SelectionMode.SingleSelection)
+        self.verticalHeader().setVisible(False)
+        self.itemSelectionChanged.connect(self._chosen)
+        self.layers: list = []
+
+    def show_layers(self, layers) -> None:
+        self.layers = list(layers)
+        self.blockSignals(True)
+        self.clearSelection()
+        self.setRowCount(len(self.layers))
+        for row, info in enumerate(self.layers):
+            name = "    " * info.depth + info.path.rsplit("/", 1)[-1]
+            shape = "×".join("?" if d is None else str(d) for d in info.shape)
+            for column, text in enumerate((name, info.kind, shape, f"{info.params:,}")):
+                item = QTableWidgetItem(text)
+                item.setToolTip(info.path)
+                self.setItem(row, column, item)
+        self.blockSignals(False)
+        self.resizeColumnsToContents()
+
+    def select(self, path: str) -> None:
+        paths = [info.path for info in self.layers]
+        if path in paths:
+            self.selectRow(paths.index(path))
+
+    def _chosen(self) -> None:
+        rows = self.selectionModel().selectedRows()
+        if rows:
+            self.layer_chosen.emit(self.layers[rows[0].row()])
 
 
 class FiltersView(QWidget):
@@ -209,143 +251,3 @@ class ActivationsView(QWidget):
             return None, ""
         tiles = activation_tiles(self.maps, self.order())
         return tile_grid(tiles[:256]), f"activations-{self.layer.replace('/', '-')}"
-
-
-class FeatureView(QWidget):
-    """Gradient ascent settings, Run / Stop, progress and the picture found."""
-
-    run = Signal()
-
-    def __init__(self, parent=None):
-        super().__init__(parent)
-        layout = QHBoxLayout(self)
-        form = QFormLayout()
-        self.by_channel = QRadioButton("Channel of the selected layer")
-        self.by_class = QRadioButton("Class")
-        self.by_channel.setChecked(True)
-        self.channel = QSpinBox()
-        self.channel.setRange(0, 0)
-        self.class_choice = QComboBox()
-        self.steps = _spin(QSpinBox(), 1, 2000, 64)
-        self.step_size = _spin(QDoubleSpinBox(), 0.1, 50.0, 4.0)
-        self.jitter = _spin(QSpinBox(), 0, 32, 4)
-        self.blur = _spin(QDoubleSpinBox(), 0.0, 5.0, 0.5)
-        self.decay = _spin(QDoubleSpinBox(), 0.0, 0.5, 0.01, decimals=3)
-        self.jitter.setToolTip("Roll the picture by up to this many pixels before each step")
-        self.blur.setToolTip("Gaussian blur (sigma, pixels) every 4 steps; 0 turns it off")
-        self.decay.setToolTip("Pull the picture this fraction of the way back to gray each step")
-        self.layer_label = QLabel("—")
-        form.addRow(self.by_channel)
-        form.addRow("Layer", self.layer_label)
-        form.addRow("Channel", self.channel)
-        form.addRow(self.by_class)
-        form.addRow("", self.class_choice)
-        form.addRow("Steps", self.steps)
-        form.addRow("Step size (pixels)", self.step_size)
-        form.addRow("Jitter (pixels)", self.jitter)
-        form.addRow("Blur σ", self.blur)
-        form.addRow("Decay", self.decay)
-        buttons = QHBoxLayout()
-        self.run_button = QPushButton("Run")
-        self.stop_button = QPushButton("Stop")
-        self.stop_button.setEnabled(False)
-        self.run_button.clicked.connect(self.run.emit)
-        buttons.addWidget(self.run_button)
-        buttons.addWidget(self.stop_button)
-        form.addRow(buttons)
-        self.bar = QProgressBar()
-        form.addRow(self.bar)
-        layout.addLayout(form, 1)
-        right = QVBoxLayout()
-        self.picture = Picture(320)
-        self.caption = caption()
-        right.addWidget(self.picture, 1)
-        right.addWidget(self.caption)
-        layout.addLayout(right, 2)
-        self.target_name = ""
-
-    def set_layer(self, path: str, channels: int) -> None:
-        self.layer_label.setText(path or "— (pick a layer with maps)")
-        self.channel.setRange(0, max(0, channels - 1))
-        self.by_channel.setEnabled(bool(path))
-        if not path:
-            self.by_class.setChecked(True)
-
-    def set_classes(self, names) -> None:
-        self.class_choice.clear()
-        self.class_choice.addItems([f"{i}: {n}" for i, n in enumerate(names)])
-
-    def busy(self, running: bool) -> None:
-        self.run_button.setEnabled(not running)
-        self.stop_button.setEnabled(running)
-        if running:
-            self.bar.setValue(0)
-
-    def progress(self, step: int, steps: int, value: float) -> None:
-        self.bar.setRange(0, steps)
-        self.bar.setValue(step)
-        self.bar.setFormat(f"step {step}/{steps} · objective {value:.3g}")
-
-    def show_result(self, image: np.ndarray, text: str) -> None:
-        self.picture.show_image(image)
-        self.caption.setText(text)
-
-    def picture_to_save(self):
-        return self.picture.image, f"feature-{self.target_name}"
-
-
-class GradCamView(QWidget):
-    """The input, its Grad-CAM overlay and its gradient saliency, for the top or a chosen class."""
-
-    explain = Signal()
-
-    def __init__(self, parent=None):
-        super().__init__(parent)
-        layout = QVBoxLayout(self)
-        row = QHBoxLayout()
-        self.class_choice = QComboBox()
-        self.use_selected = QCheckBox("At the selected layer (else the last one with maps)")
-        self.explain_button = QPushButton("Explain")
-        self.explain_button.clicked.connect(self.explain.emit)
-        row.addWidget(QLabel("Class"))
-        row.addWidget(self.class_choice, 1)
-        row.addWidget(self.use_selected)
-        row.addWidget(self.explain_button)
-        layout.addLayout(row)
-        grid = QGridLayout()
-        self.input, self.cam, self.saliency = Picture(240), Picture(240), Picture(240)
-        for column, (title, picture) in enumerate((("Input", self.input),
-                                                   ("Grad-CAM", self.cam),
-                                                   ("Gradient saliency", self.saliency))):
-            grid.addWidget(QLabel(title), 0, column)
-            grid.addWidget(picture, 1, column)
-        layout.addLayout(grid, 1)
-        self.caption = caption()
-        layout.addWidget(self.caption)
-
-    def set_classes(self, names) -> None:
-        self.class_choice.clear()
-        self.class_choice.addItem("Top class", None)
-        for i, name in enumerate(names):
-            self.class_choice.addItem(f"{i}: {name}", i)
-
-    def show_result(self, image: np.ndarray, heat: np.ndarray, saliency: np.ndarray,
-                    text: str) -> None:
-        self.input.show_image(image)
-        self.cam.show_image(overlay(image, heat))
-        self.saliency.show_image(gray(saliency))
-        self.caption.setText(text)
-
-    def picture_to_save(self):
-        if self.cam.image is None:
-            return None, ""
-        return np.concatenate([self.input.image, self.cam.image, self.saliency.image], axis=1), "gradcam"
-
-
-def _spin(spin, low, high, value, decimals: int = 2):
-    spin.setRange(low, high)
-    if isinstance(spin, QDoubleSpinBox):
-        spin.setDecimals(decimals)
-        spin.setSingleStep(10 ** -decimals * 5 if decimals > 2 else 0.1)
-    spin.setValue(value)
-    return spin
