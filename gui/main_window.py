@@ -17,6 +17,7 @@ from engine.store import ModelInfo, Workspace
 from engine.stream import LiveStream, Result
 from gui.frame_view import FrameView
 from gui.panels.adversarial import AdversarialPanel
+from gui.panels.finetune import FinetunePanel
 from gui.panels.inspect import InspectPanel
 from gui.panels.live import LivePanel
 from gui.panels.mnist import MnistPanel
@@ -57,6 +58,7 @@ class MainWindow(QMainWindow):
         self.tabs = QTabWidget()
         self.tabs.addTab(splitter, "Live")
         self.tabs.addTab(self.mnist, "MNIST lab")
+        self.finetune = FinetunePanel.attach(self)
         self.inspect = InspectPanel.attach(self)
         self.adversarial = AdversarialPanel.attach(self)
         self.setCentralWidget(self.tabs)

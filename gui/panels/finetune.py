@@ -1,0 +1,192 @@
+"""The 'Collect & train' tab: collect images into classes, fine-tune a base on them, use it live.
+
+Collecting (finetune_collect), the training form (finetune_train) and the results
+(finetune_results) are their own modules; this one wires them to each other and to the window.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtWidgets import (QLabel, QScrollArea, QSplitter, QTabWidget, QVBoxLayout, QWidget)
+
+from engine import split as splitting
+from engine import zoo
+from engine.store import Workspace
+from gui.panels.finetune_collect import CollectView
+from gui.panels.finetune_results import Curves, FileResultsView
+from gui.panels.finetune_train import Progress, TrainForm, TrainJob, confirm_overwrite
+
+log = logging.getLogger(__name__)
+
+
+class FinetunePanel(QWidget):
+    """Project and classes on the left, options in the middle, curves and results on the right.
+
+    ``saved(info)`` follows each saved model; ``use_live(info)`` asks the live view to run it.
+    """
+
+    saved = Signal(object)
+    use_live = Signal(object)
+
+    def __init__(self, workspace: Workspace, frame_source=lambda: None, parent=None):
+        super().__init__(parent)
+        self.workspace = workspace
+        self.info = None
+        self.job = TrainJob(self)
+        self.job.progress.connect(self._progress)
+        self.job.finished.connect(self._finished)
+        self.job.failed.connect(self._failed)
+
+        self.collect = CollectView(workspace, frame_source)
+        self.collect.scanned.connect(self._scanned)
+        self.form = TrainForm(workspace)
+        self.form.train_button.clicked.connect(self.train)
+        self.form.stop_button.clicked.connect(self.job.cancel.set)
+        self.form.use_button.clicked.connect(lambda: self.info and self.use_live.emit(self.info))
+        self.progress = Progress(self.form.bar)
+        scroll = QScrollArea()
+        scroll.setWidget(self.form)
+        scroll.setWidgetResizable(True)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setMinimumWidth(self.form.sizeHint().width() + 20)
+
+        right = QWidget()
+        right_layout = QVBoxLayout(right)
+        right_layout.setContentsMargins(0, 0, 0, 0)
+        self.checks = QLabel("Open or make a project to start.")
+        self.checks.setWordWrap(True)
+        self.checks.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.curves = Curves()
+        self.results = FileResultsView()
+        self.views = QTabWidget()
+        self.views.addTab(self.curves, "Curves")
+        self.views.addTab(self.results, "Confusion matrix and mistakes")
+        right_layout.addWidget(self.checks)
+        right_layout.addWidget(self.views, 1)
+
+        splitter = QSplitter()
+        for widget, stretch in ((self.collect, 3), (scroll, 0), (right, 3)):
+            splitter.addWidget(widget)
+            splitter.setStretchFactor(splitter.count() - 1, stretch)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(splitter)
+
+    @classmethod
+    def attach(cls, window) -> "FinetunePanel":
+        """Add the tab to a MainWindow: frames come from its live view, saved models go to its
+        model picker at once."""
+        panel = cls(window.workspace, lambda: getattr(window, "_frame", None))
+        window.tabs.addTab(panel, "Collect & train")
+        panel.saved.connect(lambda _: window.panel.picker.refresh())
+        panel.use_live.connect(window.choose_model)
+        window.installEventFilter(panel)  # stop recording and training when the window closes
+        return panel
+
+    def eventFilter(self, watched, event) -> bool:
+        if event.type() == QEvent.Type.Close:
+            self.job.cancel.set()
+            self.collect.stop_recording()
+        return False
+
+    # -- checks before training --------------------------------------------------------------
+    def _scanned(self, dataset) -> None:
+        self.form.name.setPlaceholderText(self.collect.project.name if self.collect.project else "")
+        problems = dataset.problems()
+        lines = [f"{len(dataset.items)} usable images in {len(dataset.class_names)} classes"
+                 + (f", {len(dataset.skipped)} files skipped (listed on the left)."
+                    if dataset.skipped else ".")]
+        if problems:
+            lines += ["Training cannot start: " + " ".join(problems)]
+        else:
+            split = splitting.split(dataset, self.form.validation.value())
+            lines[0] += f" Split: {len(split.train)} training, {len(split.validation)} validation."
+            lines += split.warnings
+        self.checks.setStyleSheet("color: #b00020;" if problems else
+                                  ("color: #8a5a00;" if len(lines) > 1 else ""))
+        self.checks.setText("\n".join(lines))
+
+    # -- training ----------------------------------------------------------------------------
+    def train(self) -> None:
+        project = self.collect.project
+        if project is None:
+            self._say("Open or make a project first.", error=True)
+            return
+        dataset = self.collect.dataset
+        if dataset is not None and dataset.problems():  # the scan is current (None while one runs)
+            self._say("Training cannot start: " + " ".join(dataset.problems()), error=True)
+            return
+        self.form.name.setPlaceholderText(project.name)
+        try:
+            name = self.form.model_name()
+            choice = self.form.choice()
+        except ValueError as error:
+            self._say(str(error), error=True)
+            return
+        if not confirm_overwrite(self, self.workspace, name):
+            self._say("Not started: choose another name under 'Save as'.")
+            return
+        self._name = name
+        self.curves.clear()
+        self._last_fine = None
+        self.form.train_button.setEnabled(False)
+        self.form.stop_button.setEnabled(True)
+        self._say(f"Training '{name}'…")
+        self.job.start(project, self.form.validation.value(), choice, self.form.options(),
+                       self.workspace, name)
+
+    def _progress(self, stage: str, done: int, total: int, logs: dict) -> None:
+        self.progress.update(stage, done, total)
+        if stage == "head" and logs:
+            self.curves.add("head", logs)
+        elif stage == "fine-tuning" and logs and ("val_loss" in logs or done == self._last_fine):
+            self.curves.add("fine-tuning", logs)  # an epoch's end (its logs come twice)
+        if stage == "fine-tuning":
+            self._last_fine = done
+
+    def _idle(self) -> None:
+        self.form.train_button.setEnabled(True)
+        self.form.stop_button.setEnabled(False)
+
+    def _finished(self, result) -> None:
+        outcome, split, saved_error = result
+        self._idle()
+        if outcome.stopped:
+            self.form.bar.setFormat("stopped")
+            self._say(f"Stopped after {outcome.seconds:.0f} s: nothing was saved; any earlier "
+                      f"model '{self._name}' is unchanged.")
+            return
+        self.results.show_outcome(outcome)
+        self.form.bar.setRange(0, 1000)
+        self.form.bar.setValue(1000)
+        self.form.bar.setFormat(f"done in {outcome.seconds:.1f} s")
+        cache = (f" Embeddings: {outcome.cache_misses} computed, {outcome.cache_hits} from the "
+                 f"cache.")
+        if saved_error is not None:
+            self._say(f"Trained, but the model could not be saved: {saved_error}. Free some disk "
+                      f"space and train again; any earlier model is unchanged.", error=True)
+            return
+        self.info = outcome.info
+        self.form.use_button.setEnabled(True)
+        self.form.refresh_bases()
+        self.saved.emit(self.info)
+        self._say(f"Saved '{self.info.name}' to {self.info.path} (validation accuracy "
+                  f"{100 * outcome.accuracy:.1f}%). Pick it in the Live tab's model list, or "
+                  f"press 'Use it live'.{cache}")
+
+    def _failed(self, error) -> None:
+        self._idle()
+        self.form.bar.setRange(0, 1000)
+        self.form.bar.setValue(0)
+        self.form.bar.setFormat("")
+        log.error("fine-tuning failed: %s", error)
+        text = f"Training did not finish: {error}"
+        if isinstance(error, zoo.WeightsMissing):
+            text = f"{error}\n\nTo train offline, set Weights to 'none (random)'."
+        self._say(text, error=True)
+
+    def _say(self, text: str, error: bool = False) -> None:
+        self.form.status.setStyleSheet("color: #b00020;" if error else "")
+        self.form.status.setText(text)

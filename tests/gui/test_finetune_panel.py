@@ -1,0 +1,286 @@
+"""The 'Collect & train' tab in the real window, driven with qtbot (offscreen, demo stream)."""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+from PySide6.QtGui import QDropEvent
+from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox
+
+from engine.projects import session_group
+from engine.store import ModelInfo
+from tests.gui.test_main_window import make_window  # noqa: F401 (a fixture)
+
+
+@pytest.fixture
+def panel(make_window):  # noqa: F811
+    window = make_window()
+    window.tabs.setCurrentWidget(window.finetune)
+    return window.finetune
+
+
+def answer(monkeypatch, *names):
+    """Make the next QInputDialog.getText calls return ``names`` in turn."""
+    queue = list(names)
+    monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: (queue.pop(0), True))
+
+
+def images_of(workspace, project, name):
+    return sorted((workspace.projects_dir / project / name).glob("*.jpg"))
+
+
+def make_class(collect, monkeypatch, *names):
+    for name in names:
+        answer(monkeypatch, name)
+        collect.add_button.click()
+
+
+def write_images(folder: Path, colour, count: int, seed: int = 0, size=40) -> list[Path]:
+    """``count`` noisy PNGs dominated by channel ``colour`` (0 red, 1 green, 2 blue)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(seed)
+    paths = []
+    for i in range(count):
+        image = rng.integers(0, 90, (size, size, 3)).astype(np.uint8)
+        image[..., colour] = rng.integers(150, 255, (size, size))
+        paths.append(folder / f"img{i:02d}.png")
+        Image.fromarray(image).save(paths[-1])
+    return paths
+
+
+def test_make_a_project_and_classes_then_record_by_holding_the_button(panel, qtbot, workspace,
+                                                                     monkeypatch):
+    collect = panel.collect
+    assert not collect.record_button.isEnabled()  # no project yet
+    answer(monkeypatch, "gestures")
+    collect.new_button.click()
+    assert collect.project.root == workspace.projects_dir / "gestures"
+    make_class(collect, monkeypatch, "thumbs up", "wave")
+    assert [collect.classes.item(i).text() for i in range(2)] == ["thumbs up  (0)", "wave  (0)"]
+    assert collect.current_class() == "wave" and collect.record_button.isEnabled()
+
+    collect.rate.setValue(10)
+    for session in range(2):
+        before = len(images_of(workspace, "gestures", "wave"))
+        qtbot.mousePress(collect.record_button, Qt.MouseButton.LeftButton)
+        assert collect.session is not None
+        qtbot.waitUntil(lambda: len(images_of(workspace, "gestures", "wave")) >= before + 3,
+                        timeout=5000)
+        qtbot.mouseRelease(collect.record_button, Qt.MouseButton.LeftButton)
+        assert collect.session is None
+    files = images_of(workspace, "gestures", "wave")
+    groups = {session_group(p) for p in files}
+    assert len(groups) == 2  # one capture session per press
+    frames = [np.asarray(Image.open(p)) for p in files]
+    assert frames[0].shape == (120, 160, 3) and not np.array_equal(frames[0], frames[1])
+    assert collect.classes.currentItem().text() == f"wave  ({len(files)})"
+    assert collect.grid.count() == len(files)
+    qtbot.waitUntil(lambda: collect.thumbs.pending == 0, timeout=5000)
+    assert not collect.grid.item(0).icon().pixmap(96, 96).isNull()
+
+    collect.burst.setValue(4)
+    collect.classes.setCurrentRow(0)
+    collect.burst_button.click()
+    qtbot.waitUntil(lambda: collect.session is None, timeout=5000)
+    burst = images_of(workspace, "gestures", "thumbs up")
+    assert len(burst) == 4 and len({session_group(p) for p in burst}) == 1
+    # one session per class: the split warns that validation holds near-copies
+    qtbot.waitUntil(lambda: "one capture session" in panel.checks.text(), timeout=5000)
+    assert "'thumbs up'" in panel.checks.text()
+
+    answer(monkeypatch, "hello")
+    collect.rename_button.click()
+    assert len(images_of(workspace, "gestures", "hello")) == 4
+    monkeypatch.setattr(QMessageBox, "question", lambda *a: QMessageBox.StandardButton.Yes)
+    collect.delete_class_button.click()
+    assert not (workspace.projects_dir / "gestures" / "hello").exists()
+    assert len(list(workspace.trash_dir.rglob("*.jpg"))) == 4
+    assert collect.classes.count() == 1 and "trash" in collect.message.text()
+
+
+def test_import_a_folder_with_junk_and_open_a_read_only_folder(panel, qtbot, workspace,
+                                                              monkeypatch, tmp_path):
+    collect = panel.collect
+    collect.new_project("pets")
+    make_class(collect, monkeypatch, "cat")
+    source = tmp_path / "photos"
+    write_images(source, 0, 3)
+    (source / "notes.txt").write_text("not a picture")
+    (source / "fake.jpg").write_text("not a jpeg either")
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *a, **k: str(source))
+    collect.import_folder_button.click()
+    qtbot.waitUntil(lambda: "Imported" in collect.message.text(), timeout=5000)
+    text = collect.message.text()
+    assert "Imported 3 images into 'cat'" in text and "Skipped 2" in text
+    assert "fake.jpg: not an image file Pillow can read" in text
+    assert len(list((workspace.projects_dir / "pets" / "cat").glob("*.png"))) == 3
+    assert sorted(p.name for p in source.iterdir()) == ["fake.jpg", "img00.png", "img01.png",
+                                                        "img02.png", "notes.txt"]
+
+    extra = write_images(tmp_path / "more", 1, 2, seed=1)  # dropped from a file manager
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(p)) for p in extra])
+    event = QDropEvent(QPointF(5, 5), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+                       Qt.KeyboardModifier.NoModifier)
+    collect.grid.dropEvent(event)
+    qtbot.waitUntil(lambda: collect.grid.count() == 5, timeout=5000)
+
+    tree = tmp_path / "tree"
+    write_images(tree / "train" / "ants", 0, 3)
+    write_images(tree / "train" / "bees", 2, 3)
+    write_images(tree / "val" / "bees", 2, 1)
+    (tree / "train" / "ants" / "empty.jpg").write_bytes(b"")
+    collect.open_folder(tree)
+    assert not collect.project.editable and collect.readonly.isVisible()
+    assert not collect.add_button.isEnabled() and not collect.record_button.isEnabled()
+    qtbot.waitUntil(lambda: collect.skipped_toggle.isVisible(), timeout=5000)
+    assert collect.skipped_toggle.text() == "Skipped files (1)"
+    collect.skipped_toggle.click()
+    assert collect.skipped.isVisible()
+    assert "empty.jpg: the file is empty (0 bytes)" in collect.skipped.item(0).text()
+    assert [collect.classes.item(i).text() for i in range(2)] == ["ants  (4)", "bees  (4)"]
+
+    collect.copy_button.click()
+    qtbot.waitUntil(lambda: collect.project.editable, timeout=5000)
+    copy = workspace.projects_dir / "tree"
+    assert collect.project.root == copy and sorted(p.name for p in copy.iterdir()) == ["ants", "bees"]
+    assert len(list((copy / "bees").iterdir())) == 4  # train and val flattened
+    assert (tree / "train" / "ants" / "empty.jpg").exists()  # the original is untouched
+
+
+def test_delete_a_thumbnail_moves_the_file_to_the_trash(panel, qtbot, workspace, monkeypatch,
+                                                       tmp_path):
+    collect = panel.collect
+    collect.new_project("p")
+    make_class(collect, monkeypatch, "a")
+    write_images(workspace.projects_dir / "p" / "a", 0, 3)
+    collect.refresh()
+    assert collect.grid.count() == 3
+    collect.grid.item(1).setSelected(True)
+    collect.delete_images_button.click()
+    left = sorted(p.name for p in (workspace.projects_dir / "p" / "a").iterdir())
+    assert left == ["img00.png", "img02.png"] and collect.grid.count() == 2
+    trashed = list(workspace.trash_dir.rglob("img01.png"))
+    assert len(trashed) == 1 and "Moved 1 image to the trash" in collect.message.text()
+
+
+def tiny_base(workspace):
+    """A small conv net saved in the workspace: 32x32 input, 'unit' preprocessing."""
+    import keras
+
+    keras.utils.set_random_seed(0)
+    inputs = keras.Input((32, 32, 3))
+    x = keras.layers.Conv2D(8, 3, activation="relu", name="conv")(inputs)
+    x = keras.layers.GlobalAveragePooling2D(name="pool")(x)
+    outputs = keras.layers.Dense(3, activation="softmax", name="out")(x)
+    return workspace.save_model(keras.Model(inputs, outputs), ["x", "y", "z"], (32, 32), "unit",
+                                "tiny")
+
+
+def colour_project(workspace, count=12):
+    for label, colour in (("red", 0), ("blue", 2)):
+        write_images(workspace.projects_dir / "colours" / label, colour, count, seed=colour)
+
+
+def set_up_training(panel, qtbot, workspace, epochs):
+    form = panel.form
+    panel.collect.refresh_projects()
+    panel.collect.open_folder(workspace.projects_dir / "colours")
+    form.refresh_bases()
+    form.base.setCurrentIndex(form.base.findText("tiny (workspace)"))
+    form._base_chosen()
+    qtbot.waitUntil(lambda: form.layer.isEnabled(), timeout=10000)
+    assert [form.layer.itemText(i) for i in range(form.layer.count())] == ["pool", "conv"]
+    form.layer.setCurrentText("conv")
+    form.epochs.setValue(epochs)
+    form.batch.setValue(4)
+
+
+def test_train_on_a_tiny_project_then_use_the_model_live(panel, qtbot, workspace):
+    tiny_base(workspace)
+    colour_project(workspace)
+    set_up_training(panel, qtbot, workspace, epochs=6)
+    form = panel.form
+    form.learning_rate.setValue(0.05)
+    form.name.setText("my colours")
+    qtbot.mouseClick(form.train_button, Qt.MouseButton.LeftButton)
+    assert not form.train_button.isEnabled() and form.stop_button.isEnabled()
+    qtbot.waitUntil(lambda: form.train_button.isEnabled(), timeout=60000)
+    assert "Saved 'my colours'" in form.status.text(), form.status.text()
+    assert (workspace.models_dir / "my colours.keras").is_file()
+    # train and validation loss, one point per epoch each
+    assert [len(item.xData) for item in panel.curves.loss_plot.listDataItems()] == [6, 6]
+    assert form.bar.format().startswith("done")
+
+    results = panel.results
+    confusion = results.matrix
+    assert confusion.rowCount() == 2 and confusion.columnCount() == 2
+    counts = np.array([[int(confusion.item(t, p).text()) for p in range(2)] for t in range(2)])
+    assert counts.sum() == len(results._truth) >= 4
+    assert "Validation accuracy" in results.per_class.text() and "red:" in results.per_class.text()
+    panel.views.setCurrentWidget(results)
+    rect = confusion.visualItemRect(confusion.item(1, 1))
+    qtbot.mouseClick(confusion.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    assert results.gallery.count() == counts[1, 1] and "True red, predicted red" in results.caption.text()
+    assert all(Path(results.gallery.item(i).data(Qt.ItemDataRole.UserRole + 1)).parent.name == "red"
+               for i in range(results.gallery.count()))
+
+    window = panel.window()
+    picker = window.panel.picker
+    index = next(i for i in range(picker.count()) if isinstance(picker.itemData(i), ModelInfo)
+                 and picker.itemData(i).name == "my colours")
+    assert "2 classes" in picker.itemText(index)
+    picker.setCurrentIndex(index)  # the person picks it in the live view
+    qtbot.waitUntil(lambda: sorted(window.panel.bars.texts()) == ["blue", "red"], timeout=20000)
+    assert window.stream.classifier.name == "my colours"
+
+
+def test_stop_mid_run_keeps_the_earlier_model(panel, qtbot, workspace, monkeypatch):
+    tiny_base(workspace)
+    colour_project(workspace)
+    earlier = workspace.models_dir / "colours.keras"
+    earlier.write_bytes(b"the earlier model")
+    set_up_training(panel, qtbot, workspace, epochs=400)
+    asked = []
+    monkeypatch.setattr(QMessageBox, "question",
+                        lambda *a: asked.append(a[2]) or QMessageBox.StandardButton.Yes)
+    epochs = []
+    panel.job.progress.connect(lambda stage, done, total, logs: stage == "head" and epochs.append(done))
+    panel.form.train_button.click()
+    assert len(asked) == 1 and "already has a model 'colours'" in asked[0]
+    qtbot.waitUntil(lambda: len(epochs) >= 3, timeout=60000)
+    assert "Training the head" in panel.form.bar.format() and "ETA" in panel.form.bar.format()
+    qtbot.mouseClick(panel.form.stop_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: panel.form.train_button.isEnabled(), timeout=30000)
+    assert max(epochs) < 400
+    assert "Stopped" in panel.form.status.text() and "nothing was saved" in panel.form.status.text()
+    assert earlier.read_bytes() == b"the earlier model"
+    assert not earlier.with_suffix(".json").exists()
+
+
+def test_problems_and_missing_weights_are_said_before_training(panel, qtbot, workspace,
+                                                               monkeypatch):
+    collect = panel.collect
+    collect.new_project("lonely")
+    make_class(collect, monkeypatch, "only")
+    write_images(workspace.projects_dir / "lonely" / "only", 0, 3)
+    collect.refresh()
+    qtbot.waitUntil(lambda: collect.dataset is not None, timeout=5000)
+    assert "at least two classes" in panel.checks.text()
+    panel.form.train_button.click()
+    assert "Training cannot start" in panel.form.status.text()
+    assert not panel.job.running and panel.form.train_button.isEnabled()
+
+    make_class(collect, monkeypatch, "other")
+    write_images(workspace.projects_dir / "lonely" / "other", 2, 3)
+    collect.refresh()
+    qtbot.waitUntil(lambda: collect.dataset is not None, timeout=5000)
+    assert panel.form.base.currentText() == "MobileNetV2"
+    assert panel.form.weights.currentData() == "imagenet"
+    panel.form.train_button.click()  # offline: the ImageNet weights cannot be fetched
+    qtbot.waitUntil(lambda: panel.form.train_button.isEnabled(), timeout=60000)
+    text = panel.form.status.text()
+    assert "not on this computer" in text and "Weights to 'none" in text
+    assert not workspace.models_dir.exists() or not list(workspace.models_dir.glob("lonely*"))
