@@ -148,3 +148,39 @@ class LiveAttack:
         names = target.class_names
         return {"clean": top_k(clean, names, self.k), "attacked": top_k(attacked, names, self.k),
                 "image": adversarial, "stats": perturbation_stats(x[0], adversarial)}
+
+
+@dataclass
+class Crafted:
+    """One attacked image with everything the panel shows: the three pictures (uint8), each
+    one's top-k, the perturbation's norms and PSNR, and the amplification of its picture."""
+
+    spec: AttackSpec
+    clean: np.ndarray
+    adversarial: np.ndarray
+    perturbation: np.ndarray
+    factor: float
+    clean_top: list
+    adversarial_top: list
+    perturbation_top: list
+    stats: dict
+
+
+def craft(target: Target, pixels: np.ndarray, spec: AttackSpec, k: int = 5,
+          cancel: threading.Event | None = None) -> Crafted:
+    """Attack one image (H, W, C) of float pixels against the model's own answer for it.
+
+    The adversarial image is rounded to 8 bits, as a PNG keeps it, before it is measured and
+    classified: what the panel shows is what gets saved.
+    """
+    x = np.asarray(pixels, np.float32)[None]
+    clean = quantize(x[0])
+    x = clean[None].astype(np.float32)
+    probabilities = target.probabilities(x)[0]
+    adversarial = quantize(run_attack(target, x, [int(probabilities.argmax())], spec, cancel)[0])
+    perturbation, factor = amplified(clean, adversarial)
+    scores = target.probabilities(np.stack([adversarial, perturbation]).astype(np.float32))
+    names = target.class_names
+    return Crafted(spec, clean, adversarial, perturbation, factor, top_k(probabilities, names, k),
+                   top_k(scores[0], names, k), top_k(scores[1], names, k),
+                   perturbation_stats(clean, adversarial))
