@@ -106,11 +106,11 @@ class Inspector:
         self._input = keras.Input(model.input_shape[1:])
         self._tensors: dict = {}
         self._output = _retrace(model, self._input, self._tensors)
-        self._score = next((self._tensors[k + ":logits"] for k, t in self._tensors.items()
-                            if t is self._output and k + ":logits" in self._tensors), self._output)
+        self._score = _score_of(self._tensors, self._output)
         self.layers = _table(model, self._tensors)
         self._cut: dict = {}
-        self._tapped: dict = {}
+        self._forwards: dict = {}
+        self._rest: dict = {}
 
     # -- layers ------------------------------------------------------------------------------
     def layer(self, path: str) -> LayerInfo:
@@ -145,10 +145,13 @@ class Inspector:
 
     def activations(self, batch: np.ndarray, path: str) -> np.ndarray:
         """``path``'s output for the first image of ``batch``, without the batch axis."""
-        import keras
-
-        out = self.sub_model(path)(np.asarray(batch, np.float32), training=False)
-        return keras.ops.convert_to_numpy(out)[0]
+        with self._lock:
+            forward = self._forwards.get(path)
+        if forward is None:
+            forward = backend.compiled_forward(self.sub_model(path))
+            with self._lock:
+                self._forwards[path] = forward
+        return np.asarray(forward(np.asarray(batch, np.float32)))[0]
 
     def probabilities(self, batch: np.ndarray) -> np.ndarray:
         import keras
@@ -156,27 +159,27 @@ class Inspector:
         return keras.ops.convert_to_numpy(self.model(np.asarray(batch, np.float32), training=False))[0]
 
     # -- gradients ---------------------------------------------------------------------------
-    def _tapped_model(self, path: str):
-        """(model x -> (maps at ``path``, class scores), the Tap layer placed after ``path``)."""
+    def rest_model(self, path: str):
+        """(input, maps at ``path``) -> class scores: the network after ``path``, fed its maps.
+
+        The gradient of a score with respect to the maps input is its gradient with respect to
+        the layer's output, whatever the graph does after it (branches, nesting). The input is
+        there for skip connections that bypass the layer; for the last maps of most networks
+        only a pooling and a dense layer remain, so this gradient costs almost nothing.
+        """
         import keras
 
         with self._lock:
-            if path not in self._tapped:
+            if path not in self._rest:
                 if path not in self._tensors:
                     raise KeyError(f"no layer {path!r} in {self.model.name}")
-                x, tap, record, tapped = keras.Input(self.model.input_shape[1:]), _tap_layer(), {}, {}
-
-                def inject(p, tensor):
-                    if p != path:
-                        return tensor
-                    tapped["maps"] = tensor
-                    return tap(tensor)
-
-                output = _retrace(self.model, x, record, inject=inject)
-                score = next((record[k + ":logits"] for k, t in record.items()
-                              if t is output and k + ":logits" in record), output)
-                self._tapped[path] = (keras.Model(x, [tapped["maps"], score]), tap)
-            return self._tapped[path]
+                x = keras.Input(self.model.input_shape[1:])
+                maps = keras.Input(self._tensors[path].shape[1:])
+                record: dict = {}
+                output = _retrace(self.model, x, record,
+                                  inject=lambda p, tensor: maps if p == path else tensor)
+                self._rest[path] = keras.Model([x, maps], _score_of(record, output))
+            return self._rest[path]
 
     def grad_cam(self, batch: np.ndarray, class_index: int | None = None,
                  layer: str | None = None) -> tuple[np.ndarray, int]:
@@ -189,22 +192,17 @@ class Inspector:
         """
         import keras
 
-        tapped, tap = self._tapped_model(layer or self.last_spatial())
+        path = layer or self.last_spatial()
         batch = np.asarray(batch[:1], np.float32)
-        maps, scores = (keras.ops.convert_to_numpy(t) for t in tapped(batch, training=False))
-        if class_index is None:
-            class_index = int(np.argmax(scores[0]))
+        maps = self.activations(batch, path)[None]
+        rest = self.rest_model(path)
         x = keras.ops.convert_to_tensor(batch)
-
-        def score(delta):
-            tap.delta = delta
-            try:
-                return tapped(x, training=False)[1][0, class_index]
-            finally:
-                tap.delta = None
-
-        with tap.lock:
-            _, grads = backend.value_and_grad(score, np.zeros_like(maps))
+        if class_index is None:
+            scores = keras.ops.convert_to_numpy(
+                rest([x, keras.ops.convert_to_tensor(maps)], training=False))
+            class_index = int(np.argmax(scores[0]))
+        _, grads = backend.value_and_grad(
+            lambda m: rest([x, m], training=False)[0, class_index], maps)
         weights = grads[0].mean(axis=(0, 1))
         cam = np.maximum((maps[0] * weights).sum(axis=-1), 0.0)
         peak = cam.max()
@@ -255,21 +253,8 @@ def _table(model, tensors: dict) -> list[LayerInfo]:
     return rows
 
 
-def _tap_layer():
-    """A layer that adds ``delta`` to its input while ``delta`` is set, else passes it through.
 
-    The gradient of a score with respect to ``delta`` (at zero) is its gradient with respect to
-    the tapped layer's output, whatever the graph does after it (branches, skips, nesting).
-    """
-    import keras
-
-    class Tap(keras.layers.Layer):
-        def __init__(self):
-            super().__init__()
-            self.delta = None
-            self.lock = threading.Lock()  # one differentiation at a time sets ``delta``
-
-        def call(self, x):
-            return x if self.delta is None else x + self.delta
-
-    return Tap()
+def _score_of(record: dict, output):
+    """The class scores: the logits of the Dense softmax that makes ``output``, if it is one."""
+    return next((record[k + ":logits"] for k, t in record.items()
+                 if t is output and k + ":logits" in record), output)
