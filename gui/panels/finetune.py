@@ -43,6 +43,8 @@ class FinetunePanel(QWidget):
         self.collect.scanned.connect(self._scanned)
         self.form = TrainForm(workspace)
         self.form.train_button.clicked.connect(self.train)
+        self.form.validation.valueChanged.connect(
+            lambda _: self.collect.dataset is not None and self._scanned(self.collect.dataset))
         self.form.stop_button.clicked.connect(self.job.cancel.set)
         self.form.use_button.clicked.connect(lambda: self.info and self.use_live.emit(self.info))
         self.progress = Progress(self.form.bar)
@@ -67,7 +69,7 @@ class FinetunePanel(QWidget):
         right_layout.addWidget(self.views, 1)
 
         splitter = QSplitter()
-        for widget, stretch in ((self.collect, 3), (scroll, 0), (right, 3)):
+        for widget, stretch in ((self.collect, 4), (scroll, 0), (right, 3)):
             splitter.addWidget(widget)
             splitter.setStretchFactor(splitter.count() - 1, stretch)
         layout = QVBoxLayout(self)
@@ -79,7 +81,7 @@ class FinetunePanel(QWidget):
         """Add the tab to a MainWindow: frames come from its live view, saved models go to its
         model picker at once."""
         panel = cls(window.workspace, lambda: getattr(window, "_frame", None))
-        window.tabs.addTab(panel, "Collect & train")
+        window.tabs.addTab(panel, "Collect && train")  # a single & would be a shortcut mark
         panel.saved.connect(lambda _: window.panel.picker.refresh())
         panel.use_live.connect(window.choose_model)
         window.installEventFilter(panel)  # stop recording and training when the window closes

@@ -3,43 +3,19 @@
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtWidgets import (QComboBox, QFileDialog, QGroupBox, QHBoxLayout, QInputDialog,
+from PySide6.QtWidgets import (QFileDialog, QGroupBox, QHBoxLayout, QInputDialog,
                                QLabel, QListWidget, QListWidgetItem, QMessageBox, QPushButton,
                                QSpinBox, QToolButton, QVBoxLayout, QWidget)
 from superqt.utils import create_worker
 
-from engine import projects
 from engine.projects import Project, ProjectError
 from engine.store import Workspace
-from gui.panels.finetune_thumbs import ThumbnailFiller, icon_grid, selected_paths
+from gui.panels.finetune_project import ProjectBar
+from gui.panels.finetune_thumbs import DropList, ThumbnailFiller, icon_grid, selected_paths
 
 log = logging.getLogger(__name__)
-
-
-class DropList(QListWidget):
-    """A thumbnail grid that takes files and folders dropped on it."""
-
-    dropped = Signal(list)
-
-    def __init__(self, parent=None):
-        super().__init__(parent)
-        self.setAcceptDrops(True)
-        self.viewport().setAcceptDrops(True)
-
-    def dragEnterEvent(self, event) -> None:
-        if event.mimeData().hasUrls():
-            event.acceptProposedAction()
-
-    dragMoveEvent = dragEnterEvent
-
-    def dropEvent(self, event) -> None:
-        paths = [url.toLocalFile() for url in event.mimeData().urls() if url.isLocalFile()]
-        if paths:
-            event.acceptProposedAction()
-            self.dropped.emit(paths)
 
 
 class CollectView(QWidget):
@@ -54,7 +30,6 @@ class CollectView(QWidget):
     def __init__(self, workspace: Workspace, frame_source=lambda: None, parent=None):
         super().__init__(parent)
         self.workspace, self.frame_source = workspace, frame_source
-        self.project: Project | None = None
         self.dataset = None
         self.session = None
         self._burst_left = 0
@@ -62,33 +37,10 @@ class CollectView(QWidget):
         self._scan_token = None
         layout = QVBoxLayout(self)
 
-        top = QHBoxLayout()
-        self.projects = QComboBox()
-        self.projects.setMinimumWidth(140)
-        self.projects.activated.connect(self._project_picked)
-        self.new_button = QPushButton("New…")
-        self.new_button.clicked.connect(self._new_dialog)
-        self.open_button = QPushButton("Open folder…")
-        self.open_button.setToolTip("A folder with one subfolder per class (train/ and val/ "
-                                    "inside are kept). It is only read, never changed.")
-        self.open_button.clicked.connect(self._open_dialog)
-        top.addWidget(QLabel("Project"))
-        top.addWidget(self.projects, 1)
-        top.addWidget(self.new_button)
-        top.addWidget(self.open_button)
-        layout.addLayout(top)
-        self.readonly = QWidget()
-        readonly = QHBoxLayout(self.readonly)
-        readonly.setContentsMargins(0, 0, 0, 0)
-        self.readonly_label = QLabel()
-        self.readonly_label.setWordWrap(True)
-        self.readonly_label.setStyleSheet("color: #8a5a00;")
-        self.copy_button = QPushButton("Copy into workspace")
-        self.copy_button.clicked.connect(self.copy_into_workspace)
-        readonly.addWidget(self.readonly_label, 1)
-        readonly.addWidget(self.copy_button)
-        self.readonly.setVisible(False)
-        layout.addWidget(self.readonly)
+        self.bar = ProjectBar(workspace)
+        self.bar.opened.connect(self.set_project)
+        self.bar.message.connect(self.say)
+        layout.addWidget(self.bar)
 
         middle = QHBoxLayout()
         classes_box = QGroupBox("Classes")
@@ -139,9 +91,9 @@ class CollectView(QWidget):
 
         images_box = QGroupBox("Images (drop files or folders here)")
         images = QVBoxLayout(images_box)
-        self.grid = icon_grid(DropList())
+        self.grid = icon_grid(DropList(), 80)
         self.grid.dropped.connect(self.import_paths)
-        self.thumbs = ThumbnailFiller(self.grid)
+        self.thumbs = ThumbnailFiller(self.grid, 80)
         images.addWidget(self.grid)
         self.delete_images_button = QPushButton("Delete selected")
         self.delete_images_button.setToolTip("Moves the selected images to the workspace's trash")
@@ -165,80 +117,16 @@ class CollectView(QWidget):
         self.skipped.setVisible(False)
         layout.addWidget(self.skipped_toggle)
         layout.addWidget(self.skipped)
-        self.refresh_projects()
         self._enable()
 
-    # -- projects ----------------------------------------------------------------------------
-    def refresh_projects(self) -> None:
-        self.projects.clear()
-        for folder in projects.workspace_projects(self.workspace):
-            self.projects.addItem(folder.name, str(folder))
-        if self.project is not None and not self.project.editable:
-            self.projects.addItem(f"{self.project.name} (read-only)", str(self.project.root))
-        if self.project is not None:
-            self.projects.setCurrentIndex(self.projects.findData(str(self.project.root)))
-        else:
-            self.projects.setCurrentIndex(-1)
-
-    def _project_picked(self, index: int) -> None:
-        folder = self.projects.itemData(index)
-        if folder and (self.project is None or str(self.project.root) != folder):
-            self.open_folder(folder)
-
-    def _new_dialog(self) -> None:
-        name, ok = QInputDialog.getText(self, "New project", "Project name:")
-        if ok and name.strip():
-            self.new_project(name)
-
-    def new_project(self, name: str) -> None:
-        try:
-            self.set_project(projects.new_project(self.workspace, name))
-        except (ProjectError, OSError) as error:
-            self.say(f"No new project: {error}.", error=True)
-
-    def _open_dialog(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Open a folder of class folders")
-        if folder:
-            self.open_folder(folder)
-
-    def open_folder(self, folder) -> None:
-        try:
-            self.set_project(projects.open_project(self.workspace, folder))
-        except (ProjectError, OSError) as error:
-            self.say(f"Cannot open {folder}: {error}.", error=True)
+    # -- project ---------------------------------------------------------------------------
+    @property
+    def project(self) -> Project | None:
+        return self.bar.project
 
     def set_project(self, project: Project) -> None:
         self.stop_recording()
-        self.project = project
-        self.refresh_projects()
-        self.readonly.setVisible(not project.editable)
-        self.readonly_label.setText(f"{project.root} is outside the workspace: it is only read. "
-                                    f"Copy it into the workspace to edit it.")
-        self.say("")
         self.refresh()
-
-    def copy_into_workspace(self) -> None:
-        """Copy the read-only project into the workspace (in a worker) and switch to the copy."""
-        if self.project is None or self.project.editable:
-            return
-        source = self.project
-        self.copy_button.setEnabled(False)
-        self.say(f"Copying {source.name} into the workspace…")
-        create_worker(projects.copy_into, source, self.workspace.projects_dir, _connect={
-            "returned": self._copied,
-            "errored": lambda error: self._copy_failed(source, error)})
-
-    def _copied(self, project: Project) -> None:
-        self.copy_button.setEnabled(True)
-        project.trash = self.workspace.trash_dir
-        self.set_project(project)
-        self.say(f"Copied into the workspace as {project.root}; the original is unchanged.")
-
-    def _copy_failed(self, source, error) -> None:
-        self.copy_button.setEnabled(True)
-        log.error("copying %s failed: %s", source.root, error)
-        self.say(f"Could not copy {source.name}: {error}. Free some disk space and try again.",
-                 error=True)
 
     # -- classes -----------------------------------------------------------------------------
     def current_class(self) -> str | None:

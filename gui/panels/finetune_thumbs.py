@@ -6,7 +6,7 @@ from pathlib import Path
 
 import cv2
 import numpy as np
-from PySide6.QtCore import QObject, QSize, Qt
+from PySide6.QtCore import QObject, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QIcon, QImage, QPixmap
 from PySide6.QtWidgets import QListWidget, QListWidgetItem
 from superqt.utils import create_worker
@@ -53,11 +53,35 @@ def icon_grid(widget: QListWidget, side: int = SIDE) -> QListWidget:
     """Set ``widget`` up as a grid of icons that can be selected several at a time."""
     widget.setViewMode(QListWidget.ViewMode.IconMode)
     widget.setIconSize(QSize(side, side))
+    widget.setGridSize(QSize(side + 8, side + 8))
     widget.setResizeMode(QListWidget.ResizeMode.Adjust)
     widget.setMovement(QListWidget.Movement.Static)
     widget.setUniformItemSizes(True)
     widget.setSelectionMode(QListWidget.SelectionMode.ExtendedSelection)
     return widget
+
+
+class DropList(QListWidget):
+    """A thumbnail grid that takes files and folders dropped on it."""
+
+    dropped = Signal(list)
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setAcceptDrops(True)
+        self.viewport().setAcceptDrops(True)
+
+    def dragEnterEvent(self, event) -> None:
+        if event.mimeData().hasUrls():
+            event.acceptProposedAction()
+
+    dragMoveEvent = dragEnterEvent
+
+    def dropEvent(self, event) -> None:
+        paths = [url.toLocalFile() for url in event.mimeData().urls() if url.isLocalFile()]
+        if paths:
+            event.acceptProposedAction()
+            self.dropped.emit(paths)
 
 
 class ThumbnailFiller(QObject):

@@ -55,7 +55,7 @@ def test_make_a_project_and_classes_then_record_by_holding_the_button(panel, qtb
     collect = panel.collect
     assert not collect.record_button.isEnabled()  # no project yet
     answer(monkeypatch, "gestures")
-    collect.new_button.click()
+    collect.bar.new_button.click()
     assert collect.project.root == workspace.projects_dir / "gestures"
     make_class(collect, monkeypatch, "thumbs up", "wave")
     assert [collect.classes.item(i).text() for i in range(2)] == ["thumbs up  (0)", "wave  (0)"]
@@ -103,7 +103,7 @@ def test_make_a_project_and_classes_then_record_by_holding_the_button(panel, qtb
 def test_import_a_folder_with_junk_and_open_a_read_only_folder(panel, qtbot, workspace,
                                                               monkeypatch, tmp_path):
     collect = panel.collect
-    collect.new_project("pets")
+    collect.bar.new_project("pets")
     make_class(collect, monkeypatch, "cat")
     source = tmp_path / "photos"
     write_images(source, 0, 3)
@@ -132,8 +132,8 @@ def test_import_a_folder_with_junk_and_open_a_read_only_folder(panel, qtbot, wor
     write_images(tree / "train" / "bees", 2, 3)
     write_images(tree / "val" / "bees", 2, 1)
     (tree / "train" / "ants" / "empty.jpg").write_bytes(b"")
-    collect.open_folder(tree)
-    assert not collect.project.editable and collect.readonly.isVisible()
+    collect.bar.open_folder(tree)
+    assert not collect.project.editable and collect.bar.readonly.isVisible()
     assert not collect.add_button.isEnabled() and not collect.record_button.isEnabled()
     qtbot.waitUntil(lambda: collect.skipped_toggle.isVisible(), timeout=5000)
     assert collect.skipped_toggle.text() == "Skipped files (1)"
@@ -142,7 +142,7 @@ def test_import_a_folder_with_junk_and_open_a_read_only_folder(panel, qtbot, wor
     assert "empty.jpg: the file is empty (0 bytes)" in collect.skipped.item(0).text()
     assert [collect.classes.item(i).text() for i in range(2)] == ["ants  (4)", "bees  (4)"]
 
-    collect.copy_button.click()
+    collect.bar.copy_button.click()
     qtbot.waitUntil(lambda: collect.project.editable, timeout=5000)
     copy = workspace.projects_dir / "tree"
     assert collect.project.root == copy and sorted(p.name for p in copy.iterdir()) == ["ants", "bees"]
@@ -153,7 +153,7 @@ def test_import_a_folder_with_junk_and_open_a_read_only_folder(panel, qtbot, wor
 def test_delete_a_thumbnail_moves_the_file_to_the_trash(panel, qtbot, workspace, monkeypatch,
                                                        tmp_path):
     collect = panel.collect
-    collect.new_project("p")
+    collect.bar.new_project("p")
     make_class(collect, monkeypatch, "a")
     write_images(workspace.projects_dir / "p" / "a", 0, 3)
     collect.refresh()
@@ -186,8 +186,8 @@ def colour_project(workspace, count=12):
 
 def set_up_training(panel, qtbot, workspace, epochs):
     form = panel.form
-    panel.collect.refresh_projects()
-    panel.collect.open_folder(workspace.projects_dir / "colours")
+    panel.collect.bar.refresh()
+    panel.collect.bar.open_folder(workspace.projects_dir / "colours")
     form.refresh_bases()
     form.base.setCurrentIndex(form.base.findText("tiny (workspace)"))
     form._base_chosen()
@@ -263,7 +263,7 @@ def test_stop_mid_run_keeps_the_earlier_model(panel, qtbot, workspace, monkeypat
 def test_problems_and_missing_weights_are_said_before_training(panel, qtbot, workspace,
                                                                monkeypatch):
     collect = panel.collect
-    collect.new_project("lonely")
+    collect.bar.new_project("lonely")
     make_class(collect, monkeypatch, "only")
     write_images(workspace.projects_dir / "lonely" / "only", 0, 3)
     collect.refresh()
