@@ -4,6 +4,8 @@
                    [--weights FILE] [--backend tensorflow|jax|torch] [--workspace DIR]
     python main.py classify --video FILE --model NAME|PATH.keras [--frames N] [--realtime]
     python main.py mnist --preset lenet5 [--dataset fashion|mnist|DIR] [--epochs N]
+    python main.py finetune --data DIR --base NAME [--weights imagenet|none|FILE] [--epochs N]
+                            [--unfreeze K] --out NAME
 """
 
 from __future__ import annotations
@@ -53,6 +55,23 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     mnist.add_argument("--batch-size", type=int, default=128)
     mnist.add_argument("--subset", type=int, metavar="N", help="train on the first N images only")
     mnist.add_argument("--workspace", metavar="DIR", default=argparse.SUPPRESS)
+    tune = commands.add_parser("finetune", help="transfer learning on a folder of class folders")
+    tune.add_argument("--data", required=True, metavar="DIR",
+                      help="one subfolder per class (or train/ and val/ folders of them)")
+    tune.add_argument("--base", default="MobileNetV2", help="a zoo network or a .keras file")
+    tune.add_argument("--layer", help="for a .keras base: the layer to cut at (default: the last "
+                                      "layer's input)")
+    tune.add_argument("--weights", default="imagenet", help="imagenet, none or a weights file")
+    tune.add_argument("--epochs", type=int, default=25)
+    tune.add_argument("--batch-size", type=int, default=32)
+    tune.add_argument("--learning-rate", type=float, default=1e-3)
+    tune.add_argument("--augment", default="", help="comma list of flip,rotation,zoom,brightness")
+    tune.add_argument("--variants", type=int, default=0, help="augmented copies per image")
+    tune.add_argument("--unfreeze", type=int, default=0, metavar="K",
+                      help="then train the base's top K layers end to end (SGD 1e-4, momentum 0.9)")
+    tune.add_argument("--fine-epochs", type=int, default=5)
+    tune.add_argument("--out", required=True, metavar="NAME", help="the model's name in the workspace")
+    tune.add_argument("--workspace", metavar="DIR", default=argparse.SUPPRESS)
     return parser.parse_args(argv)
 
 
@@ -79,6 +98,25 @@ def run_classify(args: argparse.Namespace) -> int:
     return headless.classify(source, classifier, realtime=args.realtime, frames=args.frames)
 
 
+def run_finetune(args: argparse.Namespace) -> int:
+    from engine import finetune, finetune_cli
+    from engine.embeddings import AUGMENTATIONS
+    from engine.store import Workspace
+
+    augment = tuple(a for a in args.augment.split(",") if a)
+    unknown = [a for a in augment if a not in AUGMENTATIONS]
+    if unknown:
+        print(f"error: unknown augmentation {unknown[0]!r}: use {', '.join(AUGMENTATIONS)}",
+              file=sys.stderr)
+        return 2
+    options = finetune.Options(epochs=args.epochs, batch_size=args.batch_size,
+                               learning_rate=args.learning_rate, augment=augment,
+                               variants=args.variants if augment else 0, unfreeze=args.unfreeze,
+                               fine_epochs=args.fine_epochs)
+    return finetune_cli.run(args.data, args.base, weights_option(args), options, args.out,
+                            Workspace(args.workspace), args.layer)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
@@ -97,6 +135,8 @@ def main(argv: list[str] | None = None) -> int:
             return 2
         return mnist_cli.run(args.preset, args.dataset, args.epochs, args.batch_size, args.subset,
                              Workspace(args.workspace))
+    if args.command == "finetune":
+        return run_finetune(args)
     args.weights = weights_option(args)
     from gui.app import run_gui
 

@@ -35,6 +35,8 @@ class ProgressCallback(keras.callbacks.Callback):
     def on_epoch_end(self, epoch, logs=None):
         steps = self.params.get("steps")
         self.report("epoch", epoch, steps, steps, logs or {})
+        if self.cancel.is_set():  # set during the report: no further epoch
+            self.model.stop_training = True
 
 
 class CosineSchedule(keras.callbacks.Callback):

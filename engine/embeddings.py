@@ -41,10 +41,21 @@ class Base:
 
 
 def _fingerprint(model) -> str:
+    """Names a network by its layers' kinds and its weights, not by layer names
+    (Keras numbers those per session)."""
     digest = hashlib.sha1()
+    for layer in _walk(model):
+        digest.update(type(layer).__name__.encode())
     for weight in model.weights:
         digest.update(np.ascontiguousarray(weight.numpy()).tobytes())
     return digest.hexdigest()[:16]
+
+
+def _walk(model):
+    for layer in model.layers:
+        yield layer
+        if hasattr(layer, "layers"):
+            yield from _walk(layer)
 
 
 def zoo_base(name: str, weights: str | None = "imagenet", *, progress=None) -> Base:
@@ -72,7 +83,7 @@ def model_base(model, name: str, input_size, preprocessing: str, layer: str | No
         output = keras.layers.Flatten(name="embedding_flatten")(output)
     cut = keras.Model(model.inputs, output, name=f"{name}_to_{layer}")
     return Base(f"{name} at {layer}", cut, tuple(input_size), preprocessing,
-                f"{name}-{layer}-{_fingerprint(cut)}")
+                f"{name}-{_fingerprint(cut)}")
 
 
 def augment(image: np.ndarray, kinds, seed: int) -> np.ndarray:

@@ -1,0 +1,235 @@
+"""Projects, the split by session, cached embeddings and transfer learning, end to end."""
+
+import errno
+import hashlib
+import threading
+
+import keras
+import numpy as np
+import pytest
+from PIL import Image
+
+from engine import embeddings, finetune, projects, split, zoo
+from engine.store import load_keras_model
+from tests.conftest import COLOURS, colour_model, solid
+
+
+def colour_images(folder, colour, count, session="cap-20260101-120000-000", seed=0):
+    """``count`` noisy frames of one colour, named as one capture session's frames."""
+    rng = np.random.default_rng(seed)
+    folder.mkdir(parents=True, exist_ok=True)
+    for n in range(count):
+        frame = np.clip(solid(colour, (40, 40)).astype(int) + rng.integers(-60, 60, (40, 40, 3)),
+                        0, 255).astype(np.uint8)
+        Image.fromarray(frame).save(folder / f"{session}-{n:04d}.png")
+
+
+def colour_project(workspace, sessions=3, per_session=4):
+    project = projects.new_project(workspace, "colours")
+    for c, colour in enumerate(COLOURS):
+        for s in range(sessions):
+            colour_images(project.root / colour, colour, per_session,
+                          f"cap-20260101-12000{s}-00{c}", seed=10 * c + s)
+    return project
+
+
+@pytest.fixture
+def colour_base():
+    return embeddings.model_base(colour_model(), "colours", (32, 32), "unit")
+
+
+def digest(folder):
+    return {p.relative_to(folder): hashlib.sha1(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_classes_are_added_renamed_and_deleted_to_the_trash(workspace):
+    project = projects.new_project(workspace, "fruit")
+    project.add_class("apple")
+    project.add_class("poire é")
+    with pytest.raises(projects.ProjectError, match="already a class"):
+        project.add_class("apple")
+    with pytest.raises(projects.ProjectError, match="cannot be a class"):
+        project.add_class("../escape")
+    session = project.capture("apple")
+    paths = [session.add(solid("red")) for _ in range(3)]
+    assert [p.name for p in paths] == [f"{session.session}-{n:04d}.jpg" for n in (1, 2, 3)]
+    project.rename_class("apple", "pomme")
+    assert project.class_names() == ["poire é", "pomme"]
+    assert len(project.images("pomme")) == 3
+    moved = project.delete_images(project.images("pomme")[:1])
+    assert moved[0].is_file() and workspace.trash_dir in moved[0].parents
+    assert len(project.images("pomme")) == 2
+    project.delete_class("poire é")
+    assert project.class_names() == ["pomme"]
+    assert any(p.name == "poire é" for p in workspace.trash_dir.rglob("*"))
+
+
+def test_a_folder_outside_the_workspace_is_only_read(workspace, tmp_path):
+    outside = tmp_path / "mine"
+    colour_images(outside / "red", "red", 2)
+    before = digest(outside)
+    project = projects.open_project(workspace, outside)
+    assert not project.editable
+    for edit in (lambda: project.add_class("x"), lambda: project.capture("red"),
+                 lambda: project.delete_images(project.images("red")),
+                 lambda: project.delete_class("red")):
+        with pytest.raises(projects.ProjectError, match="outside the workspace"):
+            edit()
+    copy = projects.copy_into(project, workspace.projects_dir)
+    copy.delete_images(copy.images("red"))
+    assert digest(outside) == before and copy.editable
+
+
+def test_import_copies_images_skips_junk_with_reasons_and_leaves_originals(workspace, tmp_path):
+    source = tmp_path / "photos"
+    colour_images(source, "green", 2)
+    (source / "notes.jpg").write_text("not a photo")
+    (source / "empty.png").write_bytes(b"")
+    (source / "readme.txt").write_text("hello")
+    before = digest(source)
+    project = projects.new_project(workspace, "p")
+    project.add_class("green")
+    added, skipped = project.import_files("green", [source])
+    assert len(added) == 2 and all(p.parent == project.root / "green" for p in added)
+    reasons = {path.name: reason for path, reason in skipped}
+    assert set(reasons) == {"notes.jpg", "empty.png", "readme.txt"}
+    assert "not an image file" in reasons["notes.jpg"] and "empty" in reasons["empty.png"]
+    assert digest(source) == before
+
+
+def test_scan_lists_skipped_files_and_training_refuses_to_start_with_a_reason(workspace,
+                                                                                 colour_base):
+    project = projects.new_project(workspace, "p")
+    colour_images(project.root / "red", "red", 3)
+    (project.root / "red" / "broken.jpg").write_bytes(b"\xff\xd8\xff\xe0 junk")
+    (project.root / "blue").mkdir()
+    (project.root / "blue" / "empty.jpg").write_bytes(b"")
+    dataset = project.scan()
+    assert dataset.counts() == [0, 3] and dataset.class_names == ["blue", "red"]
+    assert sorted(p.name for p, _ in dataset.skipped) == ["broken.jpg", "empty.jpg"]
+    reported = []
+    with pytest.raises(ValueError, match="Class 'blue' has no usable images"):
+        finetune.train(dataset, split.split(dataset), colour_base, report=reported.append)
+    project.delete_class("blue")
+    dataset = project.scan()
+    with pytest.raises(ValueError, match="at least two classes"):
+        finetune.train(dataset, split.split(dataset), colour_base, report=reported.append)
+    assert reported == []  # refused before any work
+
+
+def test_the_split_keeps_capture_sessions_together_and_warns(workspace):
+    project = colour_project(workspace, sessions=5, per_session=4)
+    parts = split.split(project.scan(), 0.2)
+    train_groups = {i.group for i in parts.train}
+    val_groups = {i.group for i in parts.validation}
+    assert val_groups and not train_groups & val_groups
+    for label in range(3):  # one whole session of five per class
+        assert sum(1 for i in parts.validation if i.label == label) == 4
+    assert parts.warnings == [f"Validation has only 4 images of '{c}': its accuracy will jump by "
+                              f"large steps. Add more images or sessions." for c in sorted(COLOURS)]
+    again = split.split(project.scan(), 0.2)
+    assert [i.path for i in again.validation] == [i.path for i in parts.validation]
+    single = projects.new_project(workspace, "one-session")
+    colour_images(single.root / "red", "red", 10)
+    colour_images(single.root / "blue", "blue", 10, "cap-20260101-130000-000")
+    parts = split.split(single.scan(), 0.2)
+    assert any("one capture session" in w for w in parts.warnings)
+    assert 0 < len(parts.validation) < 20
+
+
+def test_a_tree_with_train_and_val_folders_keeps_its_split(workspace, tmp_path):
+    for part, count in (("train", 6), ("val", 2)):
+        for colour in ("red", "blue"):
+            colour_images(tmp_path / "tree" / part / colour, colour, count, f"img-{part}")
+    project = projects.open_project(workspace, tmp_path / "tree")
+    assert project.class_names() == ["blue", "red"]
+    parts = split.split(project.scan())
+    assert len(parts.train) == 12 and len(parts.validation) == 4
+    assert all("/val/" in str(i.path) for i in parts.validation)
+
+
+def test_training_learns_saves_and_the_live_classifier_runs_it(workspace, colour_base):
+    project = colour_project(workspace)
+    dataset = project.scan()
+    parts = split.split(dataset, 0.34)
+    stages = []
+    outcome = finetune.train(dataset, parts, colour_base, finetune.Options(epochs=60, learning_rate=0.05),
+                             cache_folder=workspace.cache_dir,
+                             report=lambda stage, done, total, logs: stages.append(stage))
+    assert stages[0] == "embedding" and stages[-1] == "head" and stages.count("head") == 60
+    assert len(outcome.history["val_accuracy"]) == 60
+    assert outcome.accuracy == 1.0 and outcome.confusion.trace() == len(parts.validation)
+    info = finetune.save(outcome, dataset, parts, colour_base, finetune.Options(), workspace, "mine")
+    assert info.class_names == sorted(COLOURS) and info.extra["metrics"]["val_accuracy"] == 1.0
+    assert info.extra["dataset"]["fingerprint"] == finetune.fingerprint(dataset.items)
+    classifier = zoo.workspace_classifier(info, alpha=0.0)
+    assert classifier.classify(solid("blue", (120, 160)))[1][0][0] == "blue"
+
+
+def test_embeddings_are_cached_by_content_and_base(workspace, colour_base):
+    project = colour_project(workspace, sessions=2, per_session=3)
+    dataset = project.scan()
+    parts = split.split(dataset)
+    run = lambda base: finetune.train(dataset, parts, base, finetune.Options(epochs=1),  # noqa: E731
+                                      cache_folder=workspace.cache_dir)
+    first = run(colour_base)
+    assert (first.cache_hits, first.cache_misses) == (0, 18)
+    second = run(colour_base)
+    assert (second.cache_hits, second.cache_misses) == (18, 0)
+    cached = embeddings.EmbeddingCache(workspace.cache_dir, colour_base.key)
+    assert len(cached.vectors) == 18
+    other = colour_model()
+    other.get_layer("colour").set_weights([np.eye(3, dtype="float32"), np.zeros(3, "float32")])
+    assert run(embeddings.model_base(other, "colours", (32, 32), "unit")).cache_misses == 0  # same cut
+    deeper = keras.Sequential([keras.Input((32, 32, 3)), keras.layers.Conv2D(2, 3),
+                               keras.layers.GlobalAveragePooling2D(), keras.layers.Dense(3)])
+    assert run(embeddings.model_base(deeper, "d", (32, 32), "unit")).cache_misses == 18
+
+
+def test_augmented_variants_are_extra_embeddings(workspace, colour_base):
+    project = colour_project(workspace, sessions=2, per_session=2)
+    paths = [item.path for item in project.scan().items]
+    vectors = embeddings.embed(paths, colour_base, variants=2, kinds=("brightness",))
+    assert vectors.shape == (12, 3, 3)
+    assert not np.allclose(vectors[:, 0], vectors[:, 1])  # brightness changes the mean colour
+    again = embeddings.embed(paths, colour_base, variants=2, kinds=("brightness",))
+    np.testing.assert_allclose(again, vectors)  # seeded by content: the same copies each time
+
+
+def test_stopping_saves_nothing_and_a_full_disk_leaves_the_previous_model(workspace, colour_base,
+                                                                          monkeypatch):
+    project = colour_project(workspace)
+    dataset = project.scan()
+    parts = split.split(dataset)
+    outcome = finetune.train(dataset, parts, colour_base, finetune.Options(epochs=5))
+    info = finetune.save(outcome, dataset, parts, colour_base, finetune.Options(), workspace, "mine")
+    good = info.path.read_bytes()
+    cancel = threading.Event()
+    stopped = finetune.train(dataset, parts, colour_base, finetune.Options(epochs=50),
+                             report=lambda stage, done, total, logs: stage == "head" and done == 2
+                             and cancel.set(), cancel=cancel)
+    assert stopped.stopped and len(stopped.history["loss"]) == 2
+
+    def full_disk(self, path, *args, **kwargs):
+        with open(path, "wb") as handle:
+            handle.write(b"PK\x03\x04 half")
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(keras.Model, "save", full_disk)
+    with pytest.raises(OSError, match="No space left"):
+        finetune.save(outcome, dataset, parts, colour_base, finetune.Options(), workspace, "mine")
+    assert info.path.read_bytes() == good
+    assert sorted(p.name for p in workspace.models_dir.iterdir()) == ["mine.json", "mine.keras"]
+    assert load_keras_model(info.path).count_params() == outcome.model.count_params()
+
+
+def test_stage_two_unfreezes_only_the_top_layers_and_keeps_batchnorm_frozen():
+    base = keras.Sequential([keras.Input((8, 8, 3)), keras.layers.Conv2D(4, 3, name="c1"),
+                             keras.layers.BatchNormalization(name="bn"),
+                             keras.layers.Conv2D(4, 3, name="c2"), keras.layers.Conv2D(4, 3, name="c3"),
+                             keras.layers.GlobalAveragePooling2D()])
+    base.trainable = False
+    assert finetune.unfreeze_top(base, 2) == ["c2", "c3"]
+    assert [layer.trainable for layer in base.layers[:4]] == [False, False, True, True]
+    assert len(base.trainable_weights) == 4
