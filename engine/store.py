@@ -145,14 +145,13 @@ class Workspace:
 
 
 def load_keras_model(path: str | Path):
-    """Open a .keras file with safe mode on; ValueError says why it cannot be used."""
+    """Open a .keras file after vetting it (engine/model_files.py), with Keras' safe mode on too;
+    ValueError says why it cannot be used."""
     import keras
 
-    path = Path(path)
-    if path.suffix != ".keras":
-        raise ValueError(f"{path.name} is not a .keras model file; save models in the .keras format")
-    if not path.is_file():
-        raise ValueError(f"{path} does not exist")
+    from engine.model_files import vet
+
+    vet(path)  # UnsafeModel is a ValueError with the reason
     try:
         return keras.saving.load_model(path, safe_mode=True, compile=False)
     except Exception as error:

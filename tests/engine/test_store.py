@@ -53,5 +53,5 @@ def test_models_without_metadata_are_not_listed_and_bad_files_are_refused(worksp
         store.ModelInfo.read(workspace.models_dir / "orphan.keras")
     with pytest.raises(ValueError, match="not a .keras model file"):
         store.load_keras_model(workspace.root / "model.h5")
-    with pytest.raises(ValueError, match="could not be opened"):
+    with pytest.raises(ValueError, match="not a Keras model"):
         store.load_keras_model(workspace.models_dir / "orphan.keras")
