@@ -61,14 +61,14 @@ def trained():
     flat, nested = build_models()
     rng = np.random.default_rng(0)
     images, labels = [], []
-    for i in range(600):
+    for i in range(320):
         has = i % 2
         corner = tuple(rng.integers(0, SIZE - 8, 2)) if has else None
         images.append(square_image(rng, corner))
         labels.append(has)
-    nested.compile(keras.optimizers.Adam(0.01), "sparse_categorical_crossentropy",
+    nested.compile(keras.optimizers.Adam(0.02), "sparse_categorical_crossentropy",
                    metrics=["accuracy"])
-    history = nested.fit(np.stack(images), np.array(labels), epochs=8, batch_size=32, verbose=0)
+    history = nested.fit(np.stack(images), np.array(labels), epochs=10, batch_size=64, verbose=0)
     assert history.history["accuracy"][-1] > 0.95
     flat.set_weights(nested.get_weights())
     return {"flat": (flat, ""), "nested": (nested, "base/")}
