@@ -144,9 +144,10 @@ class CollectView(QWidget):
             item.setData(Qt.ItemDataRole.UserRole, name)
             self.classes.addItem(item)
         self.classes.blockSignals(False)
-        if names:
+        if names:  # the row change shows the class's thumbnails
             self.classes.setCurrentRow(names.index(select) if select in names else 0)
-        self.show_class()
+        else:
+            self.show_class()
         self._enable()
         self.scan()
 
