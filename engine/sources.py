@@ -41,9 +41,23 @@ class Source:
     def close(self) -> None:
         """Release the device or file; safe to call twice."""
 
+    def fresh(self) -> "Source":
+        """An unopened equivalent, used to reconnect while this one is stuck in a read.
+        Sources whose reads cannot block return themselves."""
+        return self
+
 
 def to_rgb(frame: np.ndarray) -> np.ndarray:
-    """Turn an OpenCV BGR / gray / BGRA frame into contiguous RGB uint8."""
+    """Turn what an OpenCV capture returns (BGR, gray, BGRA, packed YUYV with 2 channels,
+    16-bit) into contiguous RGB uint8."""
+    if frame.dtype == np.uint16:
+        frame = (frame >> 8).astype(np.uint8)
+    elif frame.dtype != np.uint8:
+        frame = np.clip(frame, 0, 255).astype(np.uint8)
+    if frame.ndim == 3 and frame.shape[2] == 1:
+        frame = frame[..., 0]
+    if frame.ndim == 3 and frame.shape[2] == 2:
+        return cv2.cvtColor(frame, cv2.COLOR_YUV2RGB_YUYV)
     if frame.ndim == 2:
         return cv2.cvtColor(frame, cv2.COLOR_GRAY2RGB)
     if frame.shape[2] == 4:
@@ -58,6 +72,9 @@ class CameraSource(Source):
         self.index = index
         self.name = f"Camera {index}"
         self._cap = None
+
+    def fresh(self) -> "CameraSource":
+        return CameraSource(self.index)
 
     def open(self) -> None:
         self.close()
@@ -89,6 +106,9 @@ class VideoFileSource(Source):
         self.loop = loop
         self.name = self.path.name
         self._cap = None
+
+    def fresh(self) -> "VideoFileSource":
+        return VideoFileSource(self.path, self.loop)
 
     def open(self) -> None:
         self.close()

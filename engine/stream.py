@@ -4,6 +4,9 @@ The capture thread reads the source at its own rate and hands every frame to ``o
 display). The inference thread takes the newest frame whenever it is free, so a slow model slows
 the labels, never the video, and no queue of stale frames builds up. With ``lossless=True`` the
 capture thread waits for the model instead, so every frame is classified (the headless command).
+The source's calls run on a Reader (engine/reader.py) with a time limit: a read that blocks is
+reported as "stalled" and the loop reconnects with backoff. Frames that are not RGB uint8 never
+reach the view or the model; black frames (a camera warming up) are shown but not classified.
 One implementation serves the GUI, the command line and the benchmark.
 """
 
@@ -18,7 +21,23 @@ from typing import Callable
 
 import numpy as np
 
+from engine.reader import Reader, Stalled
 from engine.sources import EndOfStream, Source
+
+BLACK_LEVEL = 8  # frames whose brightest pixel is this dark are shown but not classified
+
+
+def frame_problem(image) -> str | None:
+    """None for an RGB uint8 (H, W, 3) frame; otherwise what is wrong with it."""
+    if not isinstance(image, np.ndarray):
+        return f"not an array ({type(image).__name__})"
+    if image.dtype != np.uint8:
+        return f"{image.dtype} pixels, not uint8"
+    if image.ndim != 3 or image.shape[2] != 3:
+        return f"shape {image.shape}, not (H, W, 3)"
+    if image.shape[0] < 2 or image.shape[1] < 2:
+        return f"empty frame {image.shape}"
+    return None
 
 log = logging.getLogger(__name__)
 
@@ -113,7 +132,8 @@ class LiveStream:
 
     def __init__(self, source: Source, classifier=None, *, on_frame=None, on_result=None,
                  on_status=None, paced: bool = True, lossless: bool = False,
-                 max_frames: int | None = None, max_fps: float | None = 60.0):
+                 max_frames: int | None = None, max_fps: float | None = 60.0,
+                 stall_after: float = 4.0, open_timeout: float = 15.0):
         self._classifier = classifier
         self.on_frame: Callable[[Frame], None] = on_frame or (lambda f: None)
         self.on_result: Callable[[Result], None] = on_result or (lambda r: None)
@@ -128,6 +148,8 @@ class LiveStream:
         self.inference_rate = RateMeter()
         self.frames_captured = 0
         self.frames_classified = 0
+        self.frames_rejected = 0
+        self.stall_after, self.open_timeout = stall_after, open_timeout
         self.last_latency_ms = 0.0
         self._paused = threading.Event()
         self._stop = threading.Event()
@@ -198,43 +220,66 @@ class LiveStream:
 
     # -- threads -----------------------------------------------------------------------------
     def _capture_loop(self) -> None:
-        source, is_open, failures = None, False, 0
+        source, reader, is_open, failures = None, None, False, 0
         next_due = time.perf_counter()
         try:
             while not self._stop.is_set():
                 if self._pending is not None:
-                    if source is not None:
-                        source.close()
+                    if reader is not None:
+                        reader.close()
                     source, self._pending, is_open, failures = self._pending, None, False, 0
+                    reader = Reader(source)
                 if self._paused.is_set():
                     self._sleep(0.02)
                     next_due = time.perf_counter()
                     continue
                 if not is_open:
-                    is_open = self._open(source)
+                    is_open = self._open(reader)
                     if not is_open:
+                        if not reader.thread.is_alive() or reader.stalled:
+                            source = source.fresh()
+                            reader = Reader(source)
                         failures += 1
                         self._sleep(self.RETRY_DELAYS[min(failures, len(self.RETRY_DELAYS)) - 1])
                         continue
                     failures = 0
                 try:
-                    image = source.read()
+                    image = reader.call("read", self.stall_after, self._stop)
                 except EndOfStream:
                     self.on_status("ended", f"{source.name} has ended")
                     return
+                except Stalled:
+                    if self._stop.is_set():
+                        return
+                    log.warning("%s stalled", source.name)
+                    self.on_status("lost", f"{source.name} stalled: no frame for "
+                                           f"{self.stall_after:g} s. Reconnecting…")
+                    source = source.fresh()  # the stuck one is closed when its read returns
+                    reader = Reader(source)
+                    is_open, failures = False, failures + 1
+                    self._sleep(self.RETRY_DELAYS[min(failures, len(self.RETRY_DELAYS)) - 1])
+                    continue
                 except Exception as error:  # any fault in a driver counts as a lost source
                     log.warning("read from %s failed: %s", source.name, error)
                     self.on_status("lost", f"{source.name}: {error}. Retrying…")
-                    source.close()
+                    reader.close()
+                    reader = Reader(source)
                     is_open, failures = False, failures + 1
                     self._sleep(self.RETRY_DELAYS[min(failures, len(self.RETRY_DELAYS)) - 1])
+                    continue
+                problem = frame_problem(image)
+                if problem:  # never shown, never classified
+                    self.frames_rejected += 1
+                    if self.frames_rejected == 1 or self.frames_rejected % 100 == 0:
+                        log.warning("%s: rejected frame (%s)", source.name, problem)
                     continue
                 now = time.perf_counter()
                 frame = Frame(image, self.frames_captured, now)
                 self.frames_captured += 1
                 self.display_rate.tick(now)
                 self.on_frame(frame)
-                self.mailbox.put(frame, self._stop)
+                if image.max() > BLACK_LEVEL:  # a camera warming up sends black frames
+                    self.mailbox.put(frame, self._stop)
                 if self.max_frames is not None and self.frames_captured >= self.max_frames:
                     self.on_status("ended", f"{self.max_frames} frames done")
                     return
@@ -243,8 +288,8 @@ class LiveStream:
                     next_due = max(next_due + interval, now - 0.5)
                     self._sleep(next_due - time.perf_counter())
         finally:
-            if source is not None:
-                source.close()
+            if reader is not None:
+                reader.close()
             self._capture_done.set()
 
     def _interval(self, source: Source) -> float:
@@ -252,14 +297,18 @@ class LiveStream:
         interval = 1.0 / source.fps if self.paced and source.fps else 0.0
         return max(interval, 1.0 / self.max_fps) if self.max_fps else interval
 
-    def _open(self, source: Source) -> bool:
+    def _open(self, reader: Reader) -> bool:
         try:
-            source.open()
+            reader.call("open", self.open_timeout, self._stop)
+        except Stalled:
+            self.on_status("lost", f"{reader.source.name} did not open within "
+                                   f"{self.open_timeout:g} s. Retrying…")
+            return False
         except Exception as error:
-            log.warning("cannot open %s: %s", source.name, error)
+            log.warning("cannot open %s: %s", reader.source.name, error)
             self.on_status("lost", f"{error}. Retrying…")
             return False
-        self.on_status("ok", source.name)
+        self.on_status("ok", reader.source.name)
         return True
 
     def _sleep(self, seconds: float) -> None:

@@ -104,3 +104,19 @@ def test_to_rgb_makes_three_channels(shape):
     assert rgb.shape == (6, 8, 3) and rgb.dtype == np.uint8
     if len(shape) == 3:
         assert np.array_equal(rgb[..., 0], frame[..., 2])  # B and R swapped
+
+
+def test_camera_pixel_formats_become_rgb_uint8():
+    bgr = np.zeros((4, 6, 3), np.uint8)
+    bgr[..., 0] = 200  # blue in OpenCV's order
+    assert tuple(sources.to_rgb(bgr)[0, 0]) == (0, 0, 200)
+    assert sources.to_rgb(np.full((4, 6), 77, np.uint8)).shape == (4, 6, 3)
+    assert sources.to_rgb(np.full((4, 6, 1), 77, np.uint8))[0, 0].tolist() == [77, 77, 77]
+    bgra = np.dstack([bgr, np.full((4, 6), 255, np.uint8)])
+    assert tuple(sources.to_rgb(bgra)[0, 0]) == (0, 0, 200)
+    deep = np.full((4, 6, 3), 65535, np.uint16)
+    assert sources.to_rgb(deep).dtype == np.uint8 and sources.to_rgb(deep).max() == 255
+    yuyv = np.zeros((4, 6, 2), np.uint8)
+    yuyv[..., 0], yuyv[..., 1] = 235, 128  # white in YUYV
+    rgb = sources.to_rgb(yuyv)
+    assert rgb.shape == (4, 6, 3) and rgb.min() > 240

@@ -26,7 +26,7 @@ class CountingSource(Source):
             raise SourceError("unplugged")
         if self.end_at is not None and self.reads > self.end_at:
             raise EndOfStream
-        frame = np.zeros((4, 4, 3), np.uint8)
+        frame = np.full((4, 4, 3), 128, np.uint8)  # not black: black frames are not classified
         frame.flat[0:4] = np.frombuffer(np.uint32(self.reads).tobytes(), np.uint8)
         return frame
 
@@ -173,3 +173,91 @@ def test_probes_see_the_classified_frame_and_a_broken_probe_does_not_stop_the_la
     assert sum(1 for kind, msg in statuses if msg.startswith("broken failed")) == 10
     stream.set_probe("number", None)
     assert list(stream._probes) == ["broken"]
+
+
+class BlockingSource(Source):
+    """Its first read blocks until ``release`` is set, as a webcam's read can after an unplug;
+    its fresh copy delivers frames normally."""
+
+    def __init__(self, stuck=True):
+        self.name, self.fps, self.stuck = "blocking", 30.0, stuck
+        self.release, self.closed = threading.Event(), threading.Event()
+        self.copies = []
+
+    def read(self):
+        if self.stuck:
+            self.release.wait()
+            raise SourceError("gone")
+        return np.full((8, 8, 3), 100, np.uint8)
+
+    def close(self):
+        self.closed.set()
+
+    def fresh(self):
+        self.copies.append(BlockingSource(stuck=False))
+        return self.copies[-1]
+
+
+def test_a_read_that_blocks_is_reported_as_stalled_and_the_stream_reconnects():
+    statuses, frames = [], []
+    source = BlockingSource()
+    stream = LiveStream(source, on_frame=frames.append, stall_after=0.3,
+                        on_status=lambda kind, msg: statuses.append((kind, msg)))
+    stream.start()
+    deadline = time.time() + 5
+    while len(frames) < 5 and time.time() < deadline:
+        time.sleep(0.02)
+    assert ("lost", "blocking stalled: no frame for 0.3 s. Reconnecting…") in statuses
+    assert len(frames) >= 5 and source.copies  # frames come from the fresh copy
+    started = time.perf_counter()
+    stream.stop()
+    assert time.perf_counter() - started < 2 and not stream.running
+    assert not source.closed.is_set()  # still stuck in its read: nobody touched it
+    source.release.set()
+    assert source.closed.wait(2)  # closed by its own reader once the read returned
+
+
+def test_stop_works_while_a_read_is_blocked():
+    source = BlockingSource()
+    stream = LiveStream(source, stall_after=60)
+    stream.start()
+    time.sleep(0.2)
+    started = time.perf_counter()
+    stream.stop()
+    assert time.perf_counter() - started < 1.5 and not stream.running
+    source.release.set()
+
+
+class OddFrames(Source):
+    """Cycles through frames a broken driver might give."""
+
+    def __init__(self):
+        self.name, self.fps, self.n = "odd", None, 0
+        self.frames = [np.zeros((0, 0, 3), np.uint8), np.zeros((6, 6), np.uint8),
+                       np.zeros((6, 6, 3), np.uint16), np.zeros((6, 6, 4), np.uint8),
+                       np.zeros((6, 7, 3), np.uint8),  # black: shown, not classified
+                       np.full((6, 7, 3), 200, np.uint8)]  # odd width, fine
+
+    def read(self):
+        self.n += 1
+        return self.frames[(self.n - 1) % len(self.frames)]
+
+
+def test_bad_frames_never_reach_the_view_or_the_model_and_black_ones_skip_the_model():
+    shown, seen = [], []
+
+    class Recorder:
+        name = "recorder"
+
+        def classify(self, image):
+            seen.append(image)
+            return np.array([1.0]), [("x", 1.0)]
+
+    stream = LiveStream(OddFrames(), Recorder(), on_frame=lambda f: shown.append(f.image),
+                        paced=False, lossless=True, max_frames=20)
+    stream.start()
+    assert stream.wait(10)
+    assert len(shown) == 20 and stream.frames_rejected == 40
+    assert all(i.dtype == np.uint8 and i.ndim == 3 and i.shape[2] == 3 for i in shown)
+    assert seen and all(i.max() == 200 and i.shape == (6, 7, 3) for i in seen)
+    assert len(seen) == 10  # the black half of the good frames was not classified
