@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import io
 import re
-import shutil
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,7 +17,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from engine import photos
+from engine import photos, trash
 from engine.store import atomic_write_bytes
 
 SPLIT_FOLDERS = {"train": "train", "val": "val", "valid": "val", "validation": "val"}
@@ -79,10 +78,11 @@ def check_name(name: str) -> str:
 class Project:
     """A folder of class folders. ``editable`` is False for folders outside the workspace."""
 
-    def __init__(self, root: str | Path, *, editable: bool, trash: Path | None = None):
+    def __init__(self, root: str | Path, *, editable: bool, trash: Path | None = None,
+                 system_trash: bool = True):
         self.root = Path(root)
         self.editable = editable
-        self.trash = trash
+        self.trash, self.system_trash = trash, system_trash
         if not self.root.is_dir():
             raise ProjectError(f"{self.root} is not a folder")
 
@@ -154,24 +154,21 @@ class Project:
             raise ProjectError(f"there is already a class '{new}'")
         (self.root / old).rename(target)
 
-    def delete_class(self, name: str) -> Path:
-        """Move the class folder to the trash; returns where it went."""
+    def delete_class(self, name: str) -> str:
+        """Move the class folder to the trash; returns where it went, in words."""
         self._require_editable()
         return self._to_trash(self.root / name)
 
-    def delete_images(self, paths) -> list[Path]:
-        """Move images to the trash (never removes them outright); returns their new places."""
+    def delete_images(self, paths) -> list[str]:
+        """Move images to the trash (never removes them outright); returns where each went."""
         self._require_editable()
         return [self._to_trash(Path(p)) for p in paths]
 
-    def _to_trash(self, path: Path) -> Path:
+    def _to_trash(self, path: Path) -> str:
         if self.root.resolve() not in path.resolve().parents:
             raise ProjectError(f"{path} is not inside the project")
-        relative = path.resolve().relative_to(self.root.resolve())
-        target = self.trash / time.strftime("%Y%m%d-%H%M%S") / self.name / relative
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.move(str(path), str(_unique(target)))
-        return target
+        relative = Path(self.name) / path.resolve().relative_to(self.root.resolve())
+        return trash.discard(path, self.trash, relative, self.system_trash)
 
     def import_files(self, name: str, paths) -> tuple[list[Path], list[tuple[Path, str]]]:
         """Copy image files (folders are walked) into class ``name``; the originals stay as they
@@ -238,7 +235,7 @@ def copy_into(project: Project, projects_dir: Path) -> Project:
         for path in project.images(name):
             atomic_write_bytes(_unique(target / name / path.name), path.read_bytes())
     target.mkdir(parents=True, exist_ok=True)
-    return Project(target, editable=True, trash=Path(projects_dir).parent / "trash")
+    return Project(target, editable=True, trash=project.trash, system_trash=project.system_trash)
 
 
 def new_project(workspace, name: str) -> Project:
@@ -247,14 +244,16 @@ def new_project(workspace, name: str) -> Project:
     if folder.exists():
         raise ProjectError(f"there is already a project '{name}'")
     folder.mkdir(parents=True)
-    return Project(folder, editable=True, trash=workspace.trash_dir)
+    return Project(folder, editable=True, trash=workspace.trash_dir,
+                   system_trash=workspace.system_trash)
 
 
 def open_project(workspace, folder: str | Path) -> Project:
     """A project from a folder: editable inside the workspace, read-only anywhere else."""
     folder = Path(folder)
     inside = workspace.projects_dir.resolve() in folder.resolve().parents
-    return Project(folder, editable=inside, trash=workspace.trash_dir)
+    return Project(folder, editable=inside, trash=workspace.trash_dir,
+                   system_trash=workspace.system_trash)
 
 
 def workspace_projects(workspace) -> list[Path]:

@@ -79,8 +79,9 @@ class ModelInfo:
 class Workspace:
     """One folder that holds everything a person makes."""
 
-    def __init__(self, root: str | Path | None = None):
+    def __init__(self, root: str | Path | None = None, system_trash: bool = True):
         self.root = Path(root) if root else default_workspace()
+        self.system_trash = system_trash  # deleted images go there, else to trash_dir
 
     @property
     def models_dir(self) -> Path:

@@ -9,6 +9,7 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ["KERAS_HOME"] = tempfile.mkdtemp(prefix="dll-keras-home-")  # before keras is imported
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+os.environ["XDG_DATA_HOME"] = tempfile.mkdtemp(prefix="dll-xdg-data-")  # a private system trash
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import numpy as np  # noqa: E402
@@ -65,7 +66,7 @@ def numpy(tensor) -> np.ndarray:
 def workspace(tmp_path):
     from engine.store import Workspace
 
-    return Workspace(tmp_path / "workspace")
+    return Workspace(tmp_path / "workspace", system_trash=False)  # tests keep the real trash clean
 
 
 @pytest.fixture

@@ -57,8 +57,10 @@ def test_classes_are_added_renamed_and_deleted_to_the_trash(workspace):
     project.rename_class("apple", "pomme")
     assert project.class_names() == ["poire é", "pomme"]
     assert len(project.images("pomme")) == 3
+    name = project.images("pomme")[0].name
     moved = project.delete_images(project.images("pomme")[:1])
-    assert moved[0].is_file() and workspace.trash_dir in moved[0].parents
+    assert moved[0].startswith(str(workspace.trash_dir))
+    assert len(list(workspace.trash_dir.rglob(name))) == 1
     assert len(project.images("pomme")) == 2
     project.delete_class("poire é")
     assert project.class_names() == ["pomme"]
@@ -233,3 +235,28 @@ def test_stage_two_unfreezes_only_the_top_layers_and_keeps_batchnorm_frozen():
     assert finetune.unfreeze_top(base, 2) == ["c2", "c3"]
     assert [layer.trainable for layer in base.layers[:4]] == [False, False, True, True]
     assert len(base.trainable_weights) == 4
+
+
+def test_deleted_images_go_to_the_system_trash_or_else_the_workspace_trash(tmp_path, monkeypatch):
+    import os
+
+    import send2trash
+
+    from engine.store import Workspace
+
+    workspace = Workspace(tmp_path / "ws")  # as the app makes it: the system trash first
+    project = projects.new_project(workspace, "p")
+    colour_images(project.root / "red", "red", 3)
+    first, second, third = project.images("red")
+    assert project.delete_images([first]) == ["the system trash"]
+    system_trash = __import__("pathlib").Path(os.environ["XDG_DATA_HOME"]) / "Trash" / "files"
+    assert (system_trash / first.name).read_bytes()  # the file itself, intact
+
+    def no_trash(path):
+        raise send2trash.TrashPermissionError(path)
+
+    monkeypatch.setattr(send2trash, "send2trash", no_trash)
+    places = project.delete_images([second])
+    assert places[0].startswith(str(workspace.trash_dir))
+    assert len(list(workspace.trash_dir.rglob(second.name))) == 1
+    assert project.images("red") == [third]
