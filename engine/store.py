@@ -116,22 +116,33 @@ class Workspace:
 
     def save_model(self, model, class_names, input_size, preprocessing: str, name: str,
                    base: str = "", **extra) -> ModelInfo:
-        """Save ``model`` as ``name``.keras with its .json, each written atomically."""
+        """Save ``model`` as ``name``.keras with its .json beside it.
+
+        Both are written completely under scratch names first, then renamed into place, so a
+        full disk or a read-only folder (OSError) leaves the previous pair as it was.
+        """
         self.models_dir.mkdir(parents=True, exist_ok=True)
         target = self.models_dir / f"{name}.keras"
-        fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".keras", dir=self.models_dir)
-        os.close(fd)
-        try:
-            model.save(tmp)  # Keras writes into its target: give it a scratch name
-            with open(tmp, "rb") as handle:
-                os.fsync(handle.fileno())
-            os.replace(tmp, target)
-        finally:
-            Path(tmp).unlink(missing_ok=True)
         meta = {"class_names": list(class_names), "input_size": list(input_size),
                 "preprocessing": preprocessing, "base": base,
                 "date": time.strftime("%Y-%m-%dT%H:%M:%S"), **extra}
-        atomic_write_bytes(target.with_suffix(".json"), json.dumps(meta, indent=2).encode())
+        scratch = []
+        try:
+            for suffix in (".keras", ".json"):
+                fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=suffix, dir=self.models_dir)
+                os.close(fd)
+                scratch.append(tmp)
+            model.save(scratch[0])  # Keras writes into its target: give it a scratch name
+            with open(scratch[1], "w", encoding="utf-8") as handle:
+                json.dump(meta, handle, indent=2)
+            for tmp in scratch:
+                with open(tmp, "rb") as handle:
+                    os.fsync(handle.fileno())
+            os.replace(scratch[0], target)
+            os.replace(scratch[1], target.with_suffix(".json"))
+        finally:
+            for tmp in scratch:
+                Path(tmp).unlink(missing_ok=True)
         return ModelInfo.read(target)
 
     def save_snapshot(self, frame: np.ndarray, stem: str = "snapshot") -> Path:
