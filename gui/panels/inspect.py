@@ -8,24 +8,23 @@ from pathlib import Path
 
 import numpy as np
 from PIL import Image
-from PySide6.QtCore import QEvent, Signal
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QHBoxLayout, QLabel,
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (QComboBox, QFileDialog, QHBoxLayout, QLabel,
                                QMessageBox, QPushButton, QSplitter, QTabWidget, QVBoxLayout,
                                QWidget)
 from superqt.utils import create_worker
 
 from engine import zoo
 from engine.classifier import fit_to_input
-from engine.inspect_live import Throttled, grad_cam_probe, inspector_for, paint_heat
+from engine.inspect_live import inspector_for
 from engine.store import ModelInfo, Workspace
 from gui.panels.inspect_gradients import FeatureView, GradCamView
+from gui.panels.inspect_live import LIVE, LiveFollower
 from gui.panels.inspect_views import ActivationsView, FiltersView, LayerTable
 from gui.panels.live import ModelPicker
 from gui.workers import ModelLoader
 
 log = logging.getLogger(__name__)
-
-LIVE = "Live model"
 
 
 class InspectPanel(QWidget):
@@ -42,10 +41,7 @@ class InspectPanel(QWidget):
         self.layer = ""
         self.frame: np.ndarray | None = None  # the newest live frame
         self.image: np.ndarray | None = None  # a chosen picture
-        self.window = None
-        self._live_target = None
-        self._live_maps = Throttled(self._compute_live_maps, interval=0.3)
-        self._shown_maps = None
+        self.live = None  # a LiveFollower once attached to a window
         self.loader = ModelLoader(self)
         self.loader.loaded.connect(lambda classifier, choice: self.set_subject(classifier))
         self.loader.failed.connect(lambda choice, message: self.show_status(
@@ -59,6 +55,7 @@ class InspectPanel(QWidget):
         self.picker.currentIndexChanged.connect(lambda i: self.choose_model(self.picker.itemData(i)))
         self.source = QComboBox()
         self.source.addItems(["Live frame", "Image file…"])
+        self.source.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.source.activated.connect(self._source_chosen)
         self.save_button = QPushButton("Save PNG")
         self.save_button.clicked.connect(self.save_picture)
@@ -79,9 +76,9 @@ class InspectPanel(QWidget):
         self.views = QTabWidget()
         for view, title in ((self.filters, "Filters"), (self.activations, "Activations"),
                             (self.features, "Feature visualization"),
-                            (self.gradcam, "Grad-CAM & saliency")):
+                            (self.gradcam, "Grad-CAM && saliency")):
             self.views.addTab(view, title)
-        self.views.currentChanged.connect(lambda _: self._update_live_target())
+        self.views.currentChanged.connect(lambda _: self._live_changed())
         splitter = QSplitter()
         splitter.addWidget(self.table)
         splitter.addWidget(self.views)
@@ -93,10 +90,6 @@ class InspectPanel(QWidget):
         self.gradcam.explain.connect(self.explain)
         for view in (self.features, self.gradcam):
             view.failed.connect(lambda message: self.show_status(message, error=True))
-        self.gradcam_toggle = QCheckBox("Grad-CAM overlay (top class)")
-        self.gradcam_toggle.setToolTip("Colour the video where the evidence for the top class "
-                                       "lies; recomputed about 4 times a second")
-        self.gradcam_toggle.toggled.connect(self._toggle_gradcam)
 
     # -- the window ----------------------------------------------------------------------------
     @classmethod
@@ -104,30 +97,16 @@ class InspectPanel(QWidget):
         """Add the Inspect tab and the live Grad-CAM toggle to a MainWindow, and follow its stream."""
         panel = cls(window.workspace, list(zoo.ZOO), window.workspace.models, window.weights)
         window.tabs.addTab(panel, "Inspect")
-        panel.window = window
-        window.panel.add_tool(panel.gradcam_toggle)
-        window.live_result.connect(panel._live_result)
-        window.tabs.currentChanged.connect(lambda _: panel._update_live_target())
-        window.set_live_probe("inspect", panel._probe)
-        window.installEventFilter(panel)  # Stop a running ascent when the window closes
-        panel._follow_live_model()
+        panel.live = LiveFollower(panel, window)
+        panel.gradcam_toggle = panel.live.toggle
+        panel.live.follow_model()
         return panel
 
-    def eventFilter(self, watched, event) -> bool:
-        if event.type() == QEvent.Type.Close:
-            self.features.job.cancel.set()
-        return False
-
-    def _toggle_gradcam(self, on: bool) -> None:
-        if self.window is not None:
-            self.window.set_live_probe("gradcam", grad_cam_probe() if on else None, paint_heat)
-
-    def _follow_live_model(self) -> None:
-        """With 'Live model' picked, inspect whatever model the live view now runs."""
-        classifier = self.window.stream.classifier if self.window is not None else None
-        if (self.picker.currentData() == LIVE and classifier is not None
-                and classifier is not self.subject):
-            self.set_subject(classifier)
+    def watched(self) -> bool:
+        """Whether the Inspect tab shows live activations now (so they are worth computing)."""
+        window = self.live.window if self.live else None
+        return (window is not None and window.tabs.currentWidget() is self
+                and self.views.currentWidget() is self.activations and self.image is None)
 
     # -- the model -----------------------------------------------------------------------------
     def choose_model(self, choice) -> None:
@@ -136,7 +115,8 @@ class InspectPanel(QWidget):
             return
         if choice == LIVE:
             self.subject = None
-            self._follow_live_model()
+            if self.live:
+                self.live.follow_model()
             return
         weights = self.weights
 
@@ -150,7 +130,8 @@ class InspectPanel(QWidget):
 
     def set_subject(self, classifier) -> None:
         """Inspect ``classifier``'s model; the rewiring runs in a worker."""
-        self.subject, self.inspector, self._live_target = classifier, None, None
+        self.subject, self.inspector = classifier, None
+        self._live_changed()
         self.show_status(f"Reading the layers of {classifier.name}…")
         create_worker(inspector_for, classifier.model, _connect={
             "returned": lambda inspector: self._inspector_ready(classifier, inspector),
@@ -182,8 +163,7 @@ class InspectPanel(QWidget):
             self.activations.show_message(
                 f"{info.path} gives {info.shape or 'no'} values, not 2-D maps: pick a layer whose "
                 f"output shape is H×W×channels.")
-        self._live_maps.reset()
-        self._update_live_target()
+        self._live_changed(reset=True)
         if info.spatial and self.image is not None:
             self._still_maps()
 
@@ -196,7 +176,7 @@ class InspectPanel(QWidget):
                 self.source.setCurrentIndex(0)
         else:
             self.image = None
-        self._update_live_target()
+        self._live_changed()
 
     def open_image(self, path: str | Path) -> bool:
         """Inspect a picture file instead of the live frame; False (and a message) if unreadable."""
@@ -209,7 +189,7 @@ class InspectPanel(QWidget):
             return False
         self.source.setCurrentIndex(1)
         self.source.setItemText(1, f"Image: {Path(path).name}")
-        self._update_live_target()
+        self._live_changed()
         self._still_maps()
         return True
 
@@ -229,15 +209,11 @@ class InspectPanel(QWidget):
         return None
 
     # -- activations ---------------------------------------------------------------------------
-    def _update_live_target(self) -> None:
-        """Compute live maps only while someone can see them."""
-        watching = (self.window is not None and self.window.tabs.currentWidget() is self
-                    and self.views.currentWidget() is self.activations and self.image is None)
-        info = self._layer_info()
-        self._live_target = ((self.subject, self.inspector, info.path)
-                             if watching and info is not None and info.spatial else None)
+    def _live_changed(self, reset: bool = False) -> None:
+        if self.live:
+            self.live.update_target(reset)
 
-    def _layer_info(self):
+    def layer_info(self):
         if self.inspector is None or not self.layer:
             return None
         try:
@@ -245,35 +221,8 @@ class InspectPanel(QWidget):
         except KeyError:
             return None
 
-    def _probe(self, image, classifier) -> dict:
-        """On the inference thread: keep the newest frame; maps (throttled) while watched."""
-        target = self._live_target
-        if target is None:
-            return {"frame": image}
-        return {"frame": image, "maps": self._live_maps(image, target)}
-
-    @staticmethod
-    def _compute_live_maps(image, target):
-        subject, inspector, layer = target
-        maps = inspector.activations(subject.prepare(image), layer)
-        return fit_to_input(image, subject.input_size), maps, layer, subject
-
-    def _live_result(self, result) -> None:
-        self._follow_live_model()
-        extras = result.extras.get("inspect")
-        if not extras:
-            return
-        self.frame = extras["frame"]
-        shown = extras.get("maps")
-        if shown is None or shown is self._shown_maps or self._live_target is None:
-            return
-        image, maps, layer, subject = shown
-        if layer == self.layer and subject is self.subject:
-            self._shown_maps = shown
-            self.activations.show_maps(image, maps, layer)
-
     def _still_maps(self) -> None:
-        info = self._layer_info()
+        info = self.layer_info()
         if self.image is None or info is None or not info.spatial:
             return
         subject, inspector, image = self.subject, self.inspector, self.image
@@ -295,12 +244,12 @@ class InspectPanel(QWidget):
         if self.inspector is None:
             self.show_status("Feature visualization: no model yet; wait for it to load.", error=True)
             return
-        self.features.start(self.inspector, self.subject.preprocess, self._layer_info())
+        self.features.start(self.inspector, self.subject.preprocess, self.layer_info())
 
     def explain(self) -> None:
         image = self._ready("Grad-CAM")
         if image is not None:
-            info = self._layer_info()
+            info = self.layer_info()
             chosen = self.gradcam.use_selected.isChecked() and info is not None and info.spatial
             self.gradcam.run(self.subject, self.inspector, image, info.path if chosen else None)
 

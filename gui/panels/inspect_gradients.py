@@ -178,9 +178,10 @@ class GradCamView(QWidget):
                                                    ("Gradient saliency", self.saliency))):
             grid.addWidget(QLabel(title), 0, column)
             grid.addWidget(picture, 1, column)
-        layout.addLayout(grid, 1)
+        layout.addLayout(grid)
         self.caption = caption()
         layout.addWidget(self.caption)
+        layout.addStretch(1)
 
     def set_classes(self, names) -> None:
         self.class_choice.clear()

@@ -166,7 +166,7 @@ class ActivationsView(QWidget):
         self.sort.toggled.connect(lambda _: self.redraw())
         self.grid = QListWidget()
         self.grid.setViewMode(QListWidget.ViewMode.IconMode)
-        self.grid.setIconSize(QSize(56, 56))
+        self.grid.setIconSize(QSize(64, 64))
         self.grid.setResizeMode(QListWidget.ResizeMode.Adjust)
         self.grid.setMovement(QListWidget.Movement.Static)
         self.grid.currentItemChanged.connect(lambda item, _: self._enlarge(item))
@@ -220,7 +220,7 @@ class ActivationsView(QWidget):
         for row in range(shown):
             item = self.grid.item(row)
             channel = int(order[row])
-            item.setIcon(QIcon(QPixmap.fromImage(to_qimage(tile_grid(tiles[row : row + 1], 1, 56, 0)))))
+            item.setIcon(QIcon(QPixmap.fromImage(to_qimage(tile_grid(tiles[row : row + 1], 1, 64, 0)))))
             item.setData(Qt.ItemDataRole.UserRole, channel)
             item.setToolTip(f"channel {channel}: mean {means[channel]:.3g}")
             if channel == self._chosen:

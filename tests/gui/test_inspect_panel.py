@@ -84,7 +84,7 @@ def test_activations_follow_the_live_frames(make_window, qtbot, conv_info):
     panel.activations.grid.setCurrentItem(panel.activations.grid.item(1))
     assert panel.activations.enlarged.image.shape == (32, 32, 3)
     panel.views.setCurrentWidget(panel.filters)  # nobody watches: no more live maps
-    assert panel._live_target is None
+    assert panel.live.target is None
 
 
 def test_grad_cam_toggle_paints_an_overlay_on_the_live_view(make_window, qtbot, conv_info):

@@ -1,0 +1,87 @@
+"""Picture of the Inspect tab on a small network trained here (offscreen Qt, real widgets).
+
+    .venv/bin/python tools/inspect_screenshot.py docs/inspect.png [--view activations]
+
+Needs Debian's dataset-fashion-mnist. Trains the course's 'cnn' preset for 2 epochs on 6,000
+Fashion-MNIST images, saves it to a throwaway workspace, picks it in the Inspect tab, opens a
+test image (a sneaker, drawn dark on light as a camera would see it) and shows one view.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import numpy as np  # noqa: E402
+from PIL import Image  # noqa: E402
+from PySide6.QtWidgets import QApplication  # noqa: E402
+
+from engine import datasets, mnist_lab, sources  # noqa: E402
+from engine.store import Workspace  # noqa: E402
+from engine.stream import LiveStream  # noqa: E402
+from gui.main_window import MainWindow  # noqa: E402
+
+
+def wait(app, condition, seconds: float) -> None:
+    deadline = time.perf_counter() + seconds
+    while not condition() and time.perf_counter() < deadline:
+        app.processEvents()
+        time.sleep(0.01)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("output", nargs="?", default="docs/inspect.png")
+    parser.add_argument("--view", default="activations",
+                        choices=["filters", "activations", "features", "gradcam"])
+    args = parser.parse_args()
+    workspace = Workspace(tempfile.mkdtemp())
+    data = datasets.load_fashion_mnist().subset(6000, 1000)
+    result = mnist_lab.train_preset("cnn", data, epochs=2)
+    info = workspace.save_model(result.model, data.class_names, (28, 28), "mnist", "fashion-cnn")
+    sneaker = data.x_test[np.flatnonzero(data.y_test == 7)[0]]
+    picture = Path(workspace.root) / "sneaker.png"
+    Image.fromarray(255 - sneaker).resize((112, 112), Image.NEAREST).convert("RGB").save(picture)
+
+    app = QApplication([])
+    window = MainWindow(LiveStream(sources.SyntheticSource()), workspace, model=info, cameras=[])
+    window.resize(1300, 780)
+    window.show()
+    window.start()
+    panel = window.inspect
+    window.tabs.setCurrentWidget(panel)
+    wait(app, lambda: panel.inspector is not None, 60)
+    panel.open_image(picture)
+    view = {"filters": panel.filters, "activations": panel.activations,
+            "features": panel.features, "gradcam": panel.gradcam}[args.view]
+    panel.views.setCurrentWidget(view)
+    if args.view == "activations":
+        convs = [i.path for i in panel.inspector.convolutions()]
+        panel.select_layer(convs[0])
+        wait(app, lambda: panel.activations.maps is not None, 30)
+        panel.activations.grid.setCurrentRow(0)
+    elif args.view == "features":
+        panel.select_layer(panel.inspector.convolutions()[-1].path)
+        panel.features.steps.setValue(128)
+        panel.run_feature()
+        wait(app, lambda: panel.features.picture.image is not None, 300)
+    elif args.view == "gradcam":
+        panel.explain()
+        wait(app, lambda: panel.gradcam.cam.image is not None, 60)
+    wait(app, lambda: False, 0.5)
+    Path(args.output).parent.mkdir(parents=True, exist_ok=True)
+    window.grab().save(args.output)
+    window.close()
+    print(f"wrote {args.output}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
