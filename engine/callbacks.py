@@ -11,10 +11,15 @@ import keras
 import numpy as np
 
 
+class Diverged(ValueError):
+    """The loss became NaN or infinite: training cannot recover from that."""
+
+
 class ProgressCallback(keras.callbacks.Callback):
     """Reports ``report(kind, epoch, batch, batches, logs)`` after each batch and epoch, and asks
     Keras to stop after the current batch once ``cancel`` is set or ``time_limit`` seconds (a
-    training budget, as in the course's 1/5/15-minute challenge) have passed."""
+    training budget, as in the course's 1/5/15-minute challenge) have passed. A NaN or infinite
+    loss raises Diverged, which ends the run with a message instead of curves of NaN."""
 
     def __init__(self, report: Callable, cancel: threading.Event, time_limit: float | None = None):
         super().__init__()
@@ -26,6 +31,11 @@ class ProgressCallback(keras.callbacks.Callback):
         self.epoch = epoch
 
     def on_train_batch_end(self, batch, logs=None):
+        loss = (logs or {}).get("loss")
+        if loss is not None and not np.isfinite(float(loss)):
+            raise Diverged(f"training diverged: the loss became {float(loss)} in epoch "
+                           f"{self.epoch + 1}, batch {batch + 1}. Lower the learning rate (or use "
+                           f"cross-entropy with a softmax output) and train again.")
         self.report("batch", self.epoch, batch + 1, self.params.get("steps"), logs or {})
         if self.deadline is not None and time.perf_counter() >= self.deadline:
             self.out_of_time = True

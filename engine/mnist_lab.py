@@ -16,7 +16,7 @@ from typing import Callable
 import keras
 import numpy as np
 
-from engine.callbacks import CosineSchedule, ProgressCallback  # noqa: F401 (the lab's API)
+from engine.callbacks import CosineSchedule, Diverged, ProgressCallback  # noqa: F401 (the lab's API)
 from engine.datasets import ImageSet
 from engine.networks import (ACTIVATIONS, build_network, dense,  # noqa: F401 (the lab's API)
                              describe_layers, parse_layers)

@@ -177,3 +177,10 @@ def test_the_cosine_schedule_anneals_to_zero_by_steps_or_by_the_time_budget(tmp_
     timed = mnist_lab.CosineSchedule(total_steps=10**6, time_limit=1e-9)
     timed.start, timed.base = 0.0, 0.1
     assert timed.fraction() == 1.0  # the budget is spent: the rate is at zero, not at step 0's
+
+
+def test_a_nan_loss_ends_the_run_with_a_message(tmp_path):
+    data = datasets.load_idx_folder(write_idx_folder(tmp_path / "d", n_train=640))
+    with pytest.raises(mnist_lab.Diverged, match="Lower the learning rate"):
+        mnist_lab.train(mnist_lab.parse_layers("dense 32 relu"), {"name": "sgd", "learning_rate": 1e6},
+                        data, epochs=3, batch_size=32)

@@ -174,3 +174,22 @@ def test_a_run_keeps_the_data_it_was_trained_on_after_the_data_changes(panel, qt
     assert panel.results.matrix.verticalHeaderItem(0).text() == "0"
     total = sum(int(panel.results.matrix.item(t, p).text()) for t in range(10) for p in range(10))
     assert total == len(digits.y_test) == 200
+
+
+def test_a_diverging_run_says_so_and_the_panel_stays_usable(panel, qtbot, monkeypatch):
+    import keras
+
+    real = mnist_lab.make_optimizer
+    monkeypatch.setattr(mnist_lab, "make_optimizer",  # a learning rate no form allows: NaN at once
+                        lambda spec: keras.optimizers.SGD(1e6) if spec["name"] == "sgd" else real(spec))
+    panel.layers.setText("dense 32 relu")
+    panel.optimizer.setCurrentText("sgd")
+    panel.epochs.setValue(3)
+    panel.train()
+    qtbot.waitUntil(lambda: "Training failed" in panel.status.text(), timeout=60000)
+    assert "diverged" in panel.status.text() and "Lower the learning rate" in panel.status.text()
+    assert panel.table.rowCount() == 0 and panel.train_button.isEnabled()
+    panel.optimizer.setCurrentText("adam")
+    panel.epochs.setValue(1)
+    panel.train()
+    qtbot.waitUntil(lambda: panel.table.rowCount() == 1, timeout=60000)
