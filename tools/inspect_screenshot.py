@@ -4,7 +4,8 @@
 
 Needs Debian's dataset-fashion-mnist. Trains the course's 'cnn' preset for 2 epochs on 6,000
 Fashion-MNIST images, saves it to a throwaway workspace, picks it in the Inspect tab, opens a
-test image (a sneaker, drawn dark on light as a camera would see it) and shows one view.
+test image (a sneaker, drawn dark on light as a camera would see it) and shows one view;
+``--view live`` shows the Live tab with the Grad-CAM overlay on the demo stream instead.
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ import argparse
 import os
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -27,20 +27,14 @@ from engine import datasets, mnist_lab, sources  # noqa: E402
 from engine.store import Workspace  # noqa: E402
 from engine.stream import LiveStream  # noqa: E402
 from gui.main_window import MainWindow  # noqa: E402
-
-
-def wait(app, condition, seconds: float) -> None:
-    deadline = time.perf_counter() + seconds
-    while not condition() and time.perf_counter() < deadline:
-        app.processEvents()
-        time.sleep(0.01)
+from tools.mnist_screenshot import wait  # noqa: E402
 
 
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("output", nargs="?", default="docs/inspect.png")
     parser.add_argument("--view", default="activations",
-                        choices=["filters", "activations", "features", "gradcam"])
+                        choices=["filters", "activations", "features", "gradcam", "live"])
     args = parser.parse_args()
     workspace = Workspace(tempfile.mkdtemp())
     data = datasets.load_fashion_mnist().subset(6000, 1000)
@@ -58,6 +52,12 @@ def main() -> int:
     panel = window.inspect
     window.tabs.setCurrentWidget(panel)
     wait(app, lambda: panel.inspector is not None, 60)
+    if args.view == "live":  # the Live tab with the Grad-CAM overlay on the demo stream
+        window.tabs.setCurrentIndex(0)
+        panel.gradcam_toggle.setChecked(True)
+        wait(app, lambda: "gradcam" in window._extras, 30)
+        wait(app, lambda: False, 1.0)
+        return save(window, args.output)
     panel.open_image(picture)
     view = {"filters": panel.filters, "activations": panel.activations,
             "features": panel.features, "gradcam": panel.gradcam}[args.view]
@@ -76,10 +76,14 @@ def main() -> int:
         panel.explain()
         wait(app, lambda: panel.gradcam.cam.image is not None, 60)
     wait(app, lambda: False, 0.5)
-    Path(args.output).parent.mkdir(parents=True, exist_ok=True)
-    window.grab().save(args.output)
+    return save(window, args.output)
+
+
+def save(window, output: str) -> int:
+    Path(output).parent.mkdir(parents=True, exist_ok=True)
+    window.grab().save(output)
     window.close()
-    print(f"wrote {args.output}")
+    print(f"wrote {output}")
     return 0
 
 
