@@ -14,7 +14,7 @@ from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout, QGridLayout,
                                QGroupBox, QHBoxLayout, QLabel, QMessageBox, QPushButton,
-                               QSlider, QSpinBox, QVBoxLayout, QWidget)
+                               QScrollArea, QSlider, QSpinBox, QVBoxLayout, QWidget)
 from superqt.utils import create_worker
 
 from engine import datasets, zoo
@@ -33,7 +33,7 @@ L2_SCALE = 16  # the slider's L2 epsilon is this many times its L-infinity one
 WHY_PNG = ("PNG keeps every pixel exactly. JPEG's lossy compression would change the pixels and "
            "usually wipes out a perturbation this small, so the saved image would no longer fool "
            "the network.")
-VIEW = 200
+VIEW = 196  # 7 x 28: MNIST pixels stay square
 
 
 class NewestWins(QObject):
@@ -96,7 +96,15 @@ class AdversarialPanel(QWidget):
         self.job.finished.connect(self._show)
         self.job.failed.connect(lambda message: self.status.setText(f"The attack failed: {message}"))
 
-        layout = QHBoxLayout(self)
+        scroll = QScrollArea()  # the window may be shorter than the images, bars and curve
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        content = QWidget()
+        scroll.setWidget(content)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(scroll)
+        layout = QHBoxLayout(content)
         left = QVBoxLayout()
         layout.addLayout(left, 0)
         source = QGroupBox("Model and input")
@@ -162,6 +170,8 @@ class AdversarialPanel(QWidget):
         self.views, self.captions, self.bars = [], [], []
         for column, title in enumerate(("Original", "Perturbation", "Adversarial")):
             caption, view, bars = QLabel(title), QLabel(), LabelBars()
+            bars.setStyleSheet("QProgressBar { max-height: 13px; font-size: 9px; }")
+            bars.layout().setSpacing(1)
             view.setFixedSize(VIEW, VIEW)
             view.setAlignment(Qt.AlignmentFlag.AlignCenter)
             view.setStyleSheet("background: #181818;")

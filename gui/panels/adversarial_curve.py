@@ -12,7 +12,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (QComboBox, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout,
                                QLabel, QLineEdit, QMessageBox, QProgressBar, QPushButton,
-                               QSpinBox, QVBoxLayout)
+                               QSizePolicy, QSpinBox, QVBoxLayout)
 from superqt.utils import create_worker
 
 from engine import datasets
@@ -102,6 +102,8 @@ class RobustnessBox(QGroupBox):
         self.plot.setYRange(0, 1)
         self.plot.addLegend(offset=(-10, 10))
         self.plot.setMinimumHeight(160)
+        # take the height that is left, not pyqtgraph's tall size hint (the panel scrolls)
+        self.plot.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Ignored)
         layout.addWidget(self.plot, 1)
         self.progress.connect(self._progress)
 

@@ -1,0 +1,65 @@
+"""Picture of the Adversarial tab: LeNet-5 trained briefly on Fashion-MNIST, one test image
+attacked with PGD, and the robustness curve (offscreen Qt, real widgets).
+
+    .venv/bin/python tools/adversarial_screenshot.py docs/adversarial.png
+
+Needs Debian's dataset-fashion-mnist.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from PySide6.QtWidgets import QApplication  # noqa: E402
+
+from engine import datasets, mnist_lab, sources  # noqa: E402
+from engine.store import Workspace  # noqa: E402
+from engine.stream import LiveStream  # noqa: E402
+from gui.main_window import MainWindow  # noqa: E402
+from tools.mnist_screenshot import wait  # noqa: E402
+
+
+def main() -> int:
+    output = sys.argv[1] if len(sys.argv) > 1 else "docs/adversarial.png"
+    app = QApplication([])
+    workspace = Workspace(tempfile.mkdtemp())
+    data = datasets.load_fashion_mnist()
+    lenet = mnist_lab.PRESETS["lenet5"]
+    result = mnist_lab.train(lenet.layers, lenet.optimizer, data.subset(12000, 1000), epochs=3)
+    info = workspace.save_model(result.model, data.class_names, (28, 28), "mnist",
+                                "lenet5-fashion-mnist", base="lenet5")
+    window = MainWindow(LiveStream(sources.SyntheticSource()), workspace, model=None, cameras=[])
+    window.resize(1300, 860)
+    window.show()
+    window.start()
+    panel = window.adversarial
+    window.tabs.setCurrentWidget(panel)
+    panel.choose_model(info)
+    wait(app, lambda: panel.classifier is not None, 60)
+    panel.method.setCurrentText("PGD L∞")
+    panel.eps.setValue(16)
+    panel.index.setValue(0)
+    panel.source.setCurrentIndex(2)
+    panel.load_test_image("Fashion-MNIST", 0)
+    wait(app, lambda: panel.crafted is not None and not panel.job.busy, 60)
+    box = panel.robustness
+    box.count.setValue(500)
+    box.run()
+    wait(app, lambda: box.running, 5)
+    wait(app, lambda: not box.running, 600)
+    wait(app, lambda: False, 0.3)
+    Path(output).parent.mkdir(parents=True, exist_ok=True)
+    window.grab().save(output)
+    window.close()
+    print(f"wrote {output}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
