@@ -49,10 +49,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                           help="exponential smoothing of probabilities (default 0: raw)")
     mnist = commands.add_parser("mnist", help="train one of the course's MNIST networks")
     mnist.add_argument("--preset", default="lenet5",
-                       help="mlp-sgd, mlp-momentum, mlp-adadelta, mlp2-adadelta, lenet5 or cnn")
+                       help="mlp-sgd, mlp-momentum, mlp-adadelta, mlp2-adadelta, lenet5, cnn or "
+                           "challenge")
     mnist.add_argument("--dataset", default="fashion", help="fashion, mnist or a folder of IDX files")
     mnist.add_argument("--epochs", type=int, help="default: the course's")
-    mnist.add_argument("--batch-size", type=int, default=128)
+    mnist.add_argument("--batch-size", type=int, help="default: the preset's (128 for the course's)")
+    mnist.add_argument("--minutes", type=float, help="a training time budget, as in the challenge")
     mnist.add_argument("--subset", type=int, metavar="N", help="train on the first N images only")
     mnist.add_argument("--workspace", metavar="DIR", default=argparse.SUPPRESS)
     tune = commands.add_parser("finetune", help="transfer learning on a folder of class folders")
@@ -134,7 +136,7 @@ def main(argv: list[str] | None = None) -> int:
                   f"{', '.join(mnist_lab.PRESETS)}", file=sys.stderr)
             return 2
         return mnist_cli.run(args.preset, args.dataset, args.epochs, args.batch_size, args.subset,
-                             Workspace(args.workspace))
+                             Workspace(args.workspace), minutes=args.minutes)
     if args.command == "finetune":
         return run_finetune(args)
     args.weights = weights_option(args)

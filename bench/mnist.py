@@ -3,6 +3,11 @@
     python bench/mnist.py                                  # six presets, Fashion-MNIST, course epochs
     python bench/mnist.py --dataset mnist                  # MNIST, where Keras can download it
     python bench/mnist.py --presets lenet5,cnn --epochs 2  # a quicker look
+    python bench/mnist.py --challenge 1,5,15               # the course's time-budget challenge
+
+The challenge trains the "challenge" preset (or --layers TEXT) on Fashion-MNIST for each budget
+in minutes (the cosine schedule ends with the budget) and prints the test accuracy reached, with
+LeNet-5 (the course's settings) given the same budget as the baseline.
 
 Prints the course's table (architecture, parameters, optimizer, epochs, seconds, test error) with
 the course's laptop numbers beside this machine's.
@@ -29,6 +34,9 @@ def main() -> int:
     parser.add_argument("--dataset", default="fashion")
     parser.add_argument("--presets", default=",".join(mnist_lab.PRESETS))
     parser.add_argument("--epochs", type=int, help="override the course's epochs")
+    parser.add_argument("--challenge", metavar="MINUTES", help="comma list of training budgets")
+    parser.add_argument("--layers", help="a layer text to try instead of the challenge preset")
+    parser.add_argument("--no-baseline", action="store_true", help="skip LeNet-5's runs")
     args = parser.parse_args()
     try:
         data = load_dataset(args.dataset)
@@ -37,6 +45,8 @@ def main() -> int:
         return 2
     import keras
 
+    if args.challenge:
+        return challenge(data, [float(m) for m in args.challenge.split(",")], args)
     print(f"# bench/mnist.py: {data.name}, {len(data.x_train)} train / {len(data.x_test)} test, "
           f"Keras {keras.__version__} ({keras.backend.backend()}), {os.cpu_count()} CPUs, batch 128\n")
     print("| Architecture | Parameters | Optimizer | Epochs | seconds here | course CPU s (MNIST) "
@@ -47,6 +57,31 @@ def main() -> int:
         print(f"| {preset.title} | {result.parameters:,} | {preset.optimizer['name']} "
               f"| {result.epochs_done} | {result.seconds:.0f} | {COURSE_SECONDS[key]} | "
               f"{100 * result.test_error:.2f}% | {100 * preset.course_error:.2f}% |", flush=True)
+    return 0
+
+
+def challenge(data, budgets, args) -> int:
+    import keras
+
+    preset = mnist_lab.PRESETS["challenge"]
+    layers = mnist_lab.parse_layers(args.layers) if args.layers else preset.layers
+    print(f"# bench/mnist.py --challenge: {data.name}, Keras {keras.__version__} "
+          f"({keras.backend.backend()}), {os.cpu_count()} CPUs; goal 0.90 / 0.92 / 0.935 in "
+          f"1 / 5 / 15 minutes")
+    print(f"# recipe: {mnist_lab.describe_layers(layers)}; {preset.optimizer}, batch "
+          f"{preset.batch_size}, {preset.schedule} schedule to the budget\n")
+    print("| budget | recipe | epochs done | seconds | test accuracy |\n|---:|---|---:|---:|---:|")
+    for minutes in budgets:
+        runs = [("challenge", lambda: mnist_lab.train(
+            layers, preset.optimizer, data, epochs=200, batch_size=preset.batch_size,
+            schedule=preset.schedule, time_limit=60 * minutes))]
+        if not args.no_baseline:
+            runs.append(("LeNet-5 (course)", lambda: mnist_lab.train_preset(
+                "lenet5", data, epochs=200, time_limit=60 * minutes)))
+        for name, run in runs:
+            result = run()
+            print(f"| {minutes:g} min | {name} | {result.epochs_done} | {result.seconds:.0f} | "
+                  f"{1 - result.test_error:.4f} |", flush=True)
     return 0
 
 

@@ -26,8 +26,8 @@ def table_row(result: mnist_lab.RunResult, note: str = "") -> str:
             f"{result.epochs_done} | {result.seconds:.0f} | {100 * result.test_error:.2f}% |")
 
 
-def run(preset: str, dataset: str, epochs: int | None, batch_size: int, subset: int | None,
-        workspace: Workspace, out=None) -> int:
+def run(preset: str, dataset: str, epochs: int | None, batch_size: int | None, subset: int | None,
+        workspace: Workspace, out=None, minutes: float | None = None) -> int:
     out = out or sys.stdout
     try:
         data = load_dataset(dataset)
@@ -51,8 +51,9 @@ def run(preset: str, dataset: str, epochs: int | None, batch_size: int, subset: 
 
     cancel = threading.Event()
     try:
-        result = mnist_lab.train_preset(preset, data, epochs=epochs, batch_size=batch_size,
-                                        report=report, cancel=cancel)
+        options = {"batch_size": batch_size} if batch_size else {}
+        result = mnist_lab.train_preset(preset, data, epochs=epochs, report=report, cancel=cancel,
+                                        time_limit=60 * minutes if minutes else None, **options)
     except KeyboardInterrupt:
         print("\nstopped", file=sys.stderr)
         return 130

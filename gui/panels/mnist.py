@@ -92,7 +92,8 @@ class MnistPanel(QWidget):
             self.preset.addItem(f"{preset.title} · {preset.optimizer['name']}", key)
             self.preset.setItemData(self.preset.count() - 1,
                                     f"{preset.parameters:,} parameters. {preset.note} "
-                                    f"Course: {preset.epochs} epochs, {100 * preset.course_error:.2f}% error.",
+                                    + (f"Course: {preset.epochs} epochs, {100 * preset.course_error:.2f}% error."
+                                     if preset.course_error == preset.course_error else ""),
                                     Qt.ItemDataRole.ToolTipRole)
         self.preset.currentIndexChanged.connect(self._preset_chosen)
         self.epochs = QSpinBox()
@@ -106,8 +107,8 @@ class MnistPanel(QWidget):
         self.stop_button.setEnabled(False)
         self.stop_button.clicked.connect(self.job.cancel.set)
         self.layers = QLineEdit()
-        self.layers.setToolTip("Comma-separated: dense N [act], conv NxK [act], pool, dropout R, "
-                               "batchnorm. Activations: " + ", ".join(mnist_lab.ACTIVATIONS)
+        self.layers.setToolTip("Comma-separated: dense N [act], conv NxK [act] [same], pool, "
+                               "dropout R, batchnorm, augment [flip] [shift F]. Activations: " + ", ".join(mnist_lab.ACTIVATIONS)
                                + ". A softmax output layer is added.")
         self.optimizer = QComboBox()
         self.optimizer.addItems(mnist_lab.OPTIMIZERS)
@@ -120,6 +121,16 @@ class MnistPanel(QWidget):
         self.loss.addItems(list(mnist_lab.LOSSES))
         self.seed = QSpinBox()
         self.seed.setRange(0, 999999)
+        self.schedule = QComboBox()
+        self.schedule.addItems(["constant", "cosine"])
+        self.schedule.setToolTip("cosine: the learning rate falls to zero along a cosine by the "
+                                 "last epoch, or by the time budget when that ends first")
+        self.budget = QSpinBox()
+        self.budget.setRange(0, 600)
+        self.budget.setSuffix(" min")
+        self.budget.setSpecialValueText("none")
+        self.budget.setToolTip("The course's challenge: the best test accuracy in 1, 5 or 15 "
+                               "minutes of training. Training stops when the budget is spent.")
         form.addRow("Preset", self.preset)
         form.addRow("Layers", self.layers)
         form.addRow("Optimizer", self.optimizer)
@@ -127,6 +138,8 @@ class MnistPanel(QWidget):
         form.addRow("Loss", self.loss)
         form.addRow("Epochs", self.epochs)
         form.addRow("Batch size", self.batch)
+        form.addRow("Learning rate schedule", self.schedule)
+        form.addRow("Time budget", self.budget)
         form.addRow("Seed", self.seed)
         buttons = QHBoxLayout()
         buttons.addWidget(self.train_button)
@@ -221,6 +234,8 @@ class MnistPanel(QWidget):
     def _preset_chosen(self, *_) -> None:
         preset = mnist_lab.PRESETS[self.preset.currentData()]
         self.epochs.setValue(preset.epochs)
+        self.batch.setValue(preset.batch_size)
+        self.schedule.setCurrentText(preset.schedule)
         self.layers.setText(mnist_lab.describe_layers(preset.layers))
         self.optimizer.setCurrentText(preset.optimizer["name"])
         self._optimizer_chosen(preset.optimizer["name"])
@@ -262,6 +277,7 @@ class MnistPanel(QWidget):
             self.status.setText(str(error))
             return
         self._training_data, self._training_epochs = self.data, self.epochs.value()
+        self._budget = 60 * self.budget.value()
         self._live = {"loss": [], "val_loss": [], "accuracy": [], "val_accuracy": []}
         self._started = time.perf_counter()
         self.train_button.setEnabled(False)
@@ -270,13 +286,16 @@ class MnistPanel(QWidget):
         self.bar.setValue(0)
         self.job.start(layers, optimizer, self.data, epochs=self.epochs.value(),
                        batch_size=self.batch.value(), loss=self.loss.currentText(),
-                       seed=self.seed.value(), title=title)
+                       seed=self.seed.value(), title=title, schedule=self.schedule.currentText(),
+                       time_limit=60 * self.budget.value() or None)
 
     def _progress(self, kind: str, epoch: int, batch: int, batches: int, logs: dict) -> None:
         epochs = self._training_epochs
         done = (epoch + batch / max(batches or 1, 1)) / epochs
-        self.bar.setValue(round(1000 * done))
         elapsed = time.perf_counter() - self._started
+        if self._budget:  # a time budget ends the run first when it is shorter
+            done = min(max(done, elapsed / self._budget), 1.0)
+        self.bar.setValue(round(1000 * done))
         eta = elapsed / done - elapsed if done > 0 else 0
         self.bar.setFormat(f"epoch {epoch + 1}/{epochs} · {100 * done:.0f}% · ETA {eta:.0f} s")
         if kind == "epoch":

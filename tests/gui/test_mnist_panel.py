@@ -193,3 +193,15 @@ def test_a_diverging_run_says_so_and_the_panel_stays_usable(panel, qtbot, monkey
     panel.epochs.setValue(1)
     panel.train()
     qtbot.waitUntil(lambda: panel.table.rowCount() == 1, timeout=60000)
+
+
+def test_the_challenge_preset_sets_its_batch_and_schedule_and_a_budget_stops_the_run(panel, qtbot):
+    choose(panel, "challenge")
+    assert panel.batch.value() == 256 and panel.schedule.currentText() == "cosine"
+    assert "1/5/15-minute" in panel.preset.toolTip()
+    calls = []
+    panel.job.start = lambda *args, **options: calls.append(options)
+    panel.budget.setValue(1)
+    panel.train()
+    assert calls[0]["schedule"] == "cosine" and calls[0]["time_limit"] == 60
+    assert calls[0]["batch_size"] == 256
