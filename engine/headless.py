@@ -7,8 +7,9 @@ import sys
 import threading
 from typing import TextIO
 
+from engine.frames import Result
 from engine.sources import Source, SourceError
-from engine.stream import LiveStream, Result
+from engine.stream import LiveStream
 
 
 def classify(source: Source, classifier, *, realtime: bool = False, frames: int | None = None,

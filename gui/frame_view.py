@@ -7,7 +7,7 @@ from PySide6.QtCore import QRect, QSize, Qt
 from PySide6.QtGui import QColor, QImage, QPainter
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from engine.stream import RateMeter
+from engine.frames import RateMeter
 
 
 def to_qimage(frame: np.ndarray) -> QImage:

@@ -12,9 +12,10 @@ from PySide6.QtWidgets import (QFileDialog, QLabel, QMainWindow, QMessageBox, QS
 from superqt.utils import create_worker
 
 from engine import backend, sources, zoo
+from engine.frames import Result
 from engine.overlay import draw_labels
 from engine.store import ModelInfo, Workspace
-from engine.stream import LiveStream, Result
+from engine.stream import LiveStream
 from gui.frame_view import FrameView
 from gui.panels.adversarial import AdversarialPanel
 from gui.panels.finetune import FinetunePanel

@@ -7,7 +7,8 @@ import threading
 from PySide6.QtCore import QObject, QThreadPool, Signal
 from superqt.utils import create_worker
 
-from engine.stream import Frame, LiveStream
+from engine.frames import Frame
+from engine.stream import LiveStream
 
 
 class StreamBridge(QObject):

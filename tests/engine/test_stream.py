@@ -6,7 +6,8 @@ import time
 import numpy as np
 
 from engine.sources import EndOfStream, Source, SourceError, SyntheticSource
-from engine.stream import LiveStream, Mailbox
+from engine.frames import Mailbox
+from engine.stream import LiveStream
 
 
 class CountingSource(Source):
