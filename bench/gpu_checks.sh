@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# On the lent GPU machine (PyTorch and JAX, no TensorFlow): the gradient-based engine tests
+# (attacks, inspection, fine-tuning) under both backends on the GPU, then the adversarial and
+# fine-tuning benchmarks. Pure-Python packages it lacks travel as wheels in .whl/ (git-excluded).
+# Results go to $OUT (or ./bench-out).
+set -u
+OUT=${OUT:-bench-out}; mkdir -p "$OUT"
+if [ -d .whl ]; then
+  python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade \
+    --target /tmp/site .whl/*.whl || exit 1
+  export PYTHONPATH=/tmp/site
+fi
+export PYTHONUNBUFFERED=1 XLA_PYTHON_CLIENT_PREALLOCATE=false QT_QPA_PLATFORM=offscreen
+# Fashion-MNIST travels in .keras-home/datasets/fashion-mnist (Keras' cache layout) when carried.
+[ -d .keras-home ] && export KERAS_HOME=$PWD/.keras-home
+nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv | tee "$OUT/gpu.txt"
+TESTS="tests/engine/test_backend_gradients.py tests/engine/test_adversarial.py
+       tests/engine/test_inspect.py tests/engine/test_finetune.py tests/engine/test_model_files.py"
+for b in torch jax; do
+  KERAS_BACKEND=$b timeout "${TEST_TIMEOUT:-150}" python3 -m pytest -q -p no:cacheprovider $TESTS 2>&1 \
+    | tail -15 | tee "$OUT/tests_$b.txt"
+done
+for b in torch jax; do
+  KERAS_BACKEND=$b timeout "${BENCH_TIMEOUT:-60}" python3 bench/adversarial.py --backend $b 2>&1 \
+    | grep -v -i warning | tee "$OUT/adversarial_$b.txt"
+done
+KERAS_BACKEND=jax timeout "${BENCH_TIMEOUT:-90}" python3 bench/finetune.py 2>&1 \
+  | grep -v -i warning | tee "$OUT/finetune_jax.txt"
