@@ -18,7 +18,7 @@ def conv_model():
     inputs = keras.Input((32, 32, 3))
     x = keras.layers.Conv2D(4, 3, padding="same", activation="relu", name="conv")(inputs)
     x = keras.layers.Conv2D(6, 3, padding="same", activation="relu", name="conv2")(x)
-    x = keras.layers.GlobalAveragePooling2D()(x)
+    x = keras.layers.GlobalAveragePooling2D(name="pool")(x)
     model = keras.Model(inputs, keras.layers.Dense(3, activation="softmax", name="colour")(x))
     rng = np.random.default_rng(7)
     model.set_weights([rng.normal(0, 0.5, w.shape).astype(np.float32) for w in model.get_weights()])
@@ -43,7 +43,7 @@ def test_panel_opens_on_the_live_model_and_shows_its_filters(make_window, qtbot,
     assert panel.subject is window.stream.classifier
     table = panel.table
     assert [table.item(r, 0).text().strip() for r in range(table.rowCount())] == [
-        "conv", "conv2", "global_average_pooling2d", "colour"]
+        "conv", "conv2", "pool", "colour"]
     assert table.item(0, 2).text() == "32×32×4" and table.item(0, 3).text() == "112"
     assert panel.layer == "conv"  # the first convolution is selected
     kernel = keras.ops.convert_to_numpy(panel.subject.model.get_layer("conv").kernel)
