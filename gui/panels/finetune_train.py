@@ -194,7 +194,8 @@ class TrainForm(QWidget):
                                    and data.path == current.path):
                 index = i
         self.base.setCurrentIndex(index if index >= 0 else self.base.findData(zoo.DEFAULT_MODEL))
-        self._base_chosen()
+        if index < 0 or self.layer.count() == 0:  # the same workspace model keeps its layers
+            self._base_chosen()
 
     def _base_chosen(self) -> None:
         info = self.base.currentData()

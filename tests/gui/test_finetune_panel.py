@@ -284,3 +284,22 @@ def test_problems_and_missing_weights_are_said_before_training(panel, qtbot, wor
     text = panel.form.status.text()
     assert "not on this computer" in text and "Weights to 'none" in text
     assert not workspace.models_dir.exists() or not list(workspace.models_dir.glob("lonely*"))
+
+
+def test_stage_two_fine_tunes_end_to_end_and_its_curves_follow_stage_one(panel, qtbot, workspace):
+    tiny_base(workspace)
+    colour_project(workspace, count=8)
+    set_up_training(panel, qtbot, workspace, epochs=3)
+    panel.form.stage2.setChecked(True)
+    panel.form.unfreeze.setValue(1)
+    panel.form.fine_epochs.setValue(2)
+    panel.form.train_button.click()
+    qtbot.waitUntil(lambda: panel.form.train_button.isEnabled(), timeout=60000)
+    assert "Saved 'colours'" in panel.form.status.text(), panel.form.status.text()
+    history = panel.curves.history
+    assert len(history["head"]["loss"]) == 3 and len(history["fine-tuning"]["loss"]) == 2
+    assert len(history["fine-tuning"]["val_loss"]) == 2
+    xs = sorted(list(item.xData) for item in panel.curves.loss_plot.listDataItems())
+    assert [1.0, 2.0, 3.0] in xs and [4.0, 5.0] in xs  # stage 2 carries on after stage 1
+    saved = ModelInfo.read(workspace.models_dir / "colours.keras")
+    assert saved.extra["options"]["unfreeze"] == 1 and saved.class_names == ["blue", "red"]
