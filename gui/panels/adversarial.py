@@ -10,21 +10,20 @@ from typing import Callable
 
 import numpy as np
 from PIL import Image, UnidentifiedImageError
-from PySide6.QtCore import QEvent, QObject, Qt, Signal
-from PySide6.QtGui import QPixmap
-from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout, QGridLayout,
-                               QGroupBox, QHBoxLayout, QLabel, QMessageBox, QPushButton,
-                               QScrollArea, QSlider, QSpinBox, QVBoxLayout, QWidget)
+from PySide6.QtCore import QEvent, Qt
+from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout, QGroupBox,
+                               QHBoxLayout, QLabel, QMessageBox, QPushButton, QScrollArea,
+                               QSlider, QSpinBox, QVBoxLayout, QWidget)
 from superqt.utils import create_worker
 
 from engine import datasets, zoo
 from engine.adversarial import ATTACKS, AttackSpec, Target
 from engine.robustness import Crafted, craft, frame_pixels, sample_frame
 from engine.store import ModelInfo, Workspace, atomic_write_bytes
-from gui.frame_view import to_qimage
 from gui.panels.adversarial_curve import RobustnessBox
+from gui.panels.adversarial_jobs import NewestWins
 from gui.panels.adversarial_live import LiveAttackTool
-from gui.panels.live import LabelBars
+from gui.panels.adversarial_views import AttackView
 
 log = logging.getLogger(__name__)
 INPUTS = ("Frozen live frame", "Image file…", "Fashion-MNIST test image", "MNIST test image")
@@ -33,48 +32,6 @@ L2_SCALE = 16  # the slider's L2 epsilon is this many times its L-infinity one
 WHY_PNG = ("PNG keeps every pixel exactly. JPEG's lossy compression would change the pixels and "
            "usually wipes out a perturbation this small, so the saved image would no longer fool "
            "the network.")
-VIEW = 196  # 7 x 28: MNIST pixels stay square
-
-
-class NewestWins(QObject):
-    """Runs one job at a time on a worker thread. A job asked for while another runs waits,
-    replacing any job already waiting, so quick slider moves end with the newest setting and
-    results overtaken by a newer request are dropped."""
-
-    finished = Signal(object)
-    failed = Signal(str)
-
-    def __init__(self, parent=None):
-        super().__init__(parent)
-        self.busy = False
-        self._waiting: Callable | None = None
-
-    def submit(self, job: Callable) -> None:
-        if self.busy:
-            self._waiting = job
-        else:
-            self._run(job)
-
-    def _run(self, job: Callable) -> None:
-        self.busy = True
-        create_worker(job, _connect={"returned": lambda value: self._next(self.finished, value),
-                                     "errored": lambda error: self._next(self.failed, str(error))})
-
-    def _next(self, signal, value) -> None:
-        job, self._waiting = self._waiting, None
-        if job is not None:
-            self._run(job)
-        else:
-            self.busy = False
-            signal.emit(value)
-
-
-def pixmap(image: np.ndarray, side: int = VIEW) -> QPixmap:
-    """An RGB uint8 image scaled to ``side`` pixels (nearest neighbour: pixels stay visible)."""
-    if image.shape[-1] == 1:
-        image = np.repeat(image, 3, axis=-1)
-    return QPixmap.fromImage(to_qimage(image)).scaled(
-        side, side, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.FastTransformation)
 
 
 class AdversarialPanel(QWidget):
@@ -91,6 +48,7 @@ class AdversarialPanel(QWidget):
         self.crafted: Crafted | None = None
         self.cancel = threading.Event()
         self._targets: dict[int, tuple] = {}
+        self._datasets: dict[str, datasets.ImageSet] = {}  # read once: the sample spin box is quick
         self._lock = threading.Lock()
         self.job = NewestWins(self)
         self.job.finished.connect(self._show)
@@ -117,7 +75,7 @@ class AdversarialPanel(QWidget):
         self.index = QSpinBox()
         self.index.setRange(0, 9999)
         self.index.setToolTip("Which test image")
-        self.index.valueChanged.connect(lambda _: self._source_chosen(self.source.currentIndex()))
+        self.index.valueChanged.connect(self._index_changed)
         form.addRow("Model", self.model)
         form.addRow("Input", self.source)
         form.addRow("Test image #", self.index)
@@ -166,24 +124,10 @@ class AdversarialPanel(QWidget):
 
         right = QVBoxLayout()
         layout.addLayout(right, 1)
-        grid = QGridLayout()
-        self.views, self.captions, self.bars = [], [], []
-        for column, title in enumerate(("Original", "Perturbation", "Adversarial")):
-            caption, view, bars = QLabel(title), QLabel(), LabelBars()
-            bars.setStyleSheet("QProgressBar { max-height: 13px; font-size: 9px; }")
-            bars.layout().setSpacing(1)
-            view.setFixedSize(VIEW, VIEW)
-            view.setAlignment(Qt.AlignmentFlag.AlignCenter)
-            view.setStyleSheet("background: #181818;")
-            grid.addWidget(caption, 0, column)
-            grid.addWidget(view, 1, column)
-            grid.addWidget(bars, 2, column, Qt.AlignmentFlag.AlignTop)
-            self.views.append(view)
-            self.captions.append(caption)
-            self.bars.append(bars)
-        right.addLayout(grid)
-        self.measures = QLabel()
-        right.addWidget(self.measures)
+        self.display = AttackView()
+        self.views, self.captions, self.bars = self.display.views, self.display.captions, self.display.bars
+        self.measures = self.display.measures
+        right.addWidget(self.display)
         self.robustness = RobustnessBox(self.current_target, self.steps.value)
         right.addWidget(self.robustness, 1)
         self.refresh_models()
@@ -288,6 +232,10 @@ class AdversarialPanel(QWidget):
         else:
             self.load_test_image(INPUTS[index].split(" test")[0], self.index.value())
 
+    def _index_changed(self, index: int) -> None:
+        if self.source.currentIndex() >= 2:
+            self.load_test_image(INPUTS[self.source.currentIndex()].split(" test")[0], index)
+
     def freeze_live_frame(self) -> None:
         frame = self._live_frame()
         if frame is None:
@@ -311,11 +259,14 @@ class AdversarialPanel(QWidget):
         if target is None:
             self.status.setText("Choose a model first.")
             return False
-        try:
-            data = datasets.load_fashion_mnist() if name == "Fashion-MNIST" else datasets.load_mnist()
-        except (datasets.DatasetUnavailable, ValueError) as error:
-            self.status.setText(str(error))
-            return False
+        if name not in self._datasets:
+            try:
+                self._datasets[name] = (datasets.load_fashion_mnist() if name == "Fashion-MNIST"
+                                        else datasets.load_mnist())
+            except (datasets.DatasetUnavailable, ValueError) as error:
+                self.status.setText(str(error))
+                return False
+        data = self._datasets[name]
         index = min(index, len(data.x_test) - 1)
         label = data.class_names[int(data.y_test[index])]
         self.set_image(sample_frame(data.x_test[index], target),
@@ -359,18 +310,7 @@ class AdversarialPanel(QWidget):
 
     def _show(self, crafted: Crafted) -> None:
         self.crafted = crafted
-        for view, picture in zip(self.views, (crafted.clean, crafted.perturbation,
-                                              crafted.adversarial)):
-            view.setPixmap(pixmap(picture))
-        for bars, labels in zip(self.bars, (crafted.clean_top, crafted.perturbation_top,
-                                            crafted.adversarial_top)):
-            bars.show_labels(labels)
-        self.captions[1].setText(f"Perturbation × {crafted.factor:.1f} (grey = 0)")
-        fooled = crafted.clean_top[0][0] != crafted.adversarial_top[0][0]
-        self.captions[2].setText("Adversarial: " + ("fooled" if fooled else "not fooled"))
-        stats = crafted.stats
-        self.measures.setText(f"Perturbation (0-255 pixel units): L∞ {stats['linf']:.1f} · "
-                              f"L2 {stats['l2']:.1f} · PSNR {stats['psnr']:.1f} dB")
+        self.display.show_crafted(crafted)
         self.status.setText(f"{crafted.spec.method}: {crafted.clean_top[0][0]} → "
                             f"{crafted.adversarial_top[0][0]} ({100 * crafted.adversarial_top[0][1]:.1f}%)")
         self.save_button.setEnabled(True)
