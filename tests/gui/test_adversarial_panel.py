@@ -121,6 +121,12 @@ def test_robustness_curve_runs_stops_and_exports(make_window, qtbot, workspace, 
     assert "Choose a model" in box.status.text()
     panel.choose_model(info)
     qtbot.waitUntil(lambda: panel.classifier is not None, timeout=20000)
+    panel.source.setCurrentIndex(2)  # a Fashion-MNIST test image, as the model reads them
+    panel.index.setValue(3)
+    crafted = wait_for_attack(panel, qtbot)
+    sample = panel._datasets["Fashion-MNIST"].x_test[3]
+    np.testing.assert_array_equal(crafted.clean[..., 1], 255 - sample)  # 'mnist' inverts
+    assert "test image 3 (" in panel.status.text() or "→" in panel.status.text()
     box.count.setValue(40)
     box.eps.setText("0, 4, 16")
     box.run()
