@@ -92,10 +92,16 @@ def _optimizer(name: str, learning_rate: float):
             "adamax": keras.optimizers.Adamax, "nadam": keras.optimizers.Nadam}[name](learning_rate)
 
 
-def build_head(dimensions: int, classes: int, dropout: float) -> keras.Model:
-    return keras.Sequential([keras.Input((dimensions,)), keras.layers.Dropout(dropout),
-                             keras.layers.Dense(classes, activation="softmax", name="classes")],
-                            name="head")
+def build_head(dimensions: int, classes: int, dropout: float, vectors=None) -> keras.Model:
+    """Dropout and a dense softmax; given the training embeddings, they are first standardised
+    (a base's embeddings can be tiny or huge, and one learning rate must suit every base)."""
+    layers = [keras.Input((dimensions,))]
+    if vectors is not None:
+        layers.append(keras.layers.Normalization(mean=vectors.mean(axis=0),
+                                                 variance=vectors.var(axis=0), name="standardise"))
+    layers += [keras.layers.Dropout(dropout),
+               keras.layers.Dense(classes, activation="softmax", name="classes")]
+    return keras.Sequential(layers, name="head")
 
 
 def unfreeze_top(model, count: int) -> list[str]:
@@ -157,7 +163,7 @@ def train(dataset: Dataset, split: Split, base: Base, options: Options = Options
     val_labels = np.array([i.label for i in split.validation])
 
     keras.utils.set_random_seed(options.seed)
-    head = build_head(base.dimensions, classes, options.dropout)
+    head = build_head(base.dimensions, classes, options.dropout, train_vectors)
     head.compile(_optimizer(options.optimizer, options.learning_rate),
                  "sparse_categorical_crossentropy", metrics=["accuracy"])
     progress = ProgressCallback(lambda kind, epoch, batch, batches, logs:

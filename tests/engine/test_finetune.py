@@ -260,3 +260,19 @@ def test_deleted_images_go_to_the_system_trash_or_else_the_workspace_trash(tmp_p
     assert places[0].startswith(str(workspace.trash_dir))
     assert len(list(workspace.trash_dir.rglob(second.name))) == 1
     assert project.images("red") == [third]
+
+
+def test_tiny_embeddings_are_standardised_so_the_head_still_learns(workspace):
+    # A random-weights zoo network can give embeddings around 1e-12 (MobileNetV2 here): the head
+    # standardises them with the training set's statistics before its dense layer.
+    inputs = keras.Input((32, 32, 3))
+    pooled = keras.layers.GlobalAveragePooling2D()(inputs)
+    tiny = keras.layers.Rescaling(1e-6, name="tiny")(pooled)
+    model = keras.Model(inputs, keras.layers.Dense(3)(tiny))
+    base = embeddings.model_base(model, "tiny", (32, 32), "unit", "tiny")
+    project = colour_project(workspace)
+    dataset = project.scan()
+    parts = split.split(dataset, 0.34)
+    outcome = finetune.train(dataset, parts, base, finetune.Options(epochs=30, learning_rate=0.05))
+    assert outcome.accuracy == 1.0
+    assert outcome.model.get_layer("head").get_layer("standardise") is not None
