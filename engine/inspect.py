@@ -1,10 +1,10 @@
 """Look inside a network: its layers, any layer's activations, Grad-CAM and gradient saliency.
 
 ``Inspector`` rewires a model once so that every layer's output, nested models' layers included
-(a fine-tuned base inside a functional model), can be read and differentiated. The rewiring calls
-the model's own layers again on a new input, as ``keras.models.clone_model`` does (weights are
-shared, nothing is copied), so it works for any Sequential or functional model on every backend. Gradients go
-through ``backend.value_and_grad``.
+(a fine-tuned base inside a functional model), can be read and differentiated. The rewiring
+calls the model's own layers again on a new input, as ``keras.models.clone_model`` does (weights
+are shared, nothing is copied), so it works for any Sequential or functional model on every
+backend. Gradients go through ``backend.value_and_grad``.
 """
 
 from __future__ import annotations
@@ -109,7 +109,6 @@ class Inspector:
         self._score = _score_of(self._tensors, self._output)
         self.layers = _table(model, self._tensors)
         self._cut: dict = {}
-        self._forwards: dict = {}
         self._rest: dict = {}
 
     # -- layers ------------------------------------------------------------------------------
@@ -145,13 +144,13 @@ class Inspector:
 
     def activations(self, batch: np.ndarray, path: str) -> np.ndarray:
         """``path``'s output for the first image of ``batch``, without the batch axis."""
-        with self._lock:
-            forward = self._forwards.get(path)
-        if forward is None:
-            forward = backend.compiled_forward(self.sub_model(path))
-            with self._lock:
-                self._forwards[path] = forward
-        return np.asarray(forward(np.asarray(batch, np.float32)))[0]
+        import keras
+
+        # An eager call, not backend.compiled_forward: compiled TensorFlow functions freed by
+        # the garbage collector while another thread runs TensorFlow can deadlock (seen in the
+        # test suite), and inspectors come and go with the models a person picks.
+        out = self.sub_model(path)(np.asarray(batch, np.float32), training=False)
+        return keras.ops.convert_to_numpy(out)[0]
 
     def probabilities(self, batch: np.ndarray) -> np.ndarray:
         import keras

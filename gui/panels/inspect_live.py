@@ -31,7 +31,7 @@ class LiveFollower(QObject):
         self._shown = None
         self.toggle = QCheckBox("Grad-CAM overlay (top class)")
         self.toggle.setToolTip("Colour the video where the evidence for the top class lies; "
-                               "recomputed about 4 times a second")
+                               "recomputed about twice a second")
         self.toggle.toggled.connect(self._toggle_gradcam)
         window.panel.add_tool(self.toggle)
         window.live_result.connect(self._result)
