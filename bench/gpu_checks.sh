@@ -17,12 +17,12 @@ nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv | tee "$OUT
 TESTS="tests/engine/test_backend_gradients.py tests/engine/test_adversarial.py
        tests/engine/test_inspect.py tests/engine/test_finetune.py tests/engine/test_model_files.py"
 for b in torch jax; do
-  KERAS_BACKEND=$b timeout "${TEST_TIMEOUT:-150}" python3 -m pytest -q -p no:cacheprovider $TESTS 2>&1 \
+  KERAS_BACKEND=$b timeout "${TEST_TIMEOUT:-120}" python3 -m pytest -q -p no:cacheprovider $TESTS 2>&1 \
     | tail -15 | tee "$OUT/tests_$b.txt"
 done
 for b in torch jax; do
   KERAS_BACKEND=$b timeout "${BENCH_TIMEOUT:-60}" python3 bench/adversarial.py --backend $b 2>&1 \
     | grep -v -i warning | tee "$OUT/adversarial_$b.txt"
 done
-KERAS_BACKEND=jax timeout "${BENCH_TIMEOUT:-90}" python3 bench/finetune.py 2>&1 \
+KERAS_BACKEND=jax timeout "${FINETUNE_TIMEOUT:-120}" python3 bench/finetune.py 2>&1 \
   | grep -v -i warning | tee "$OUT/finetune_jax.txt"
