@@ -10,7 +10,7 @@ from typing import Callable
 
 import numpy as np
 from PIL import Image, UnidentifiedImageError
-from PySide6.QtCore import QEvent, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout, QGroupBox,
                                QHBoxLayout, QLabel, QMessageBox, QPushButton, QScrollArea,
                                QSlider, QSpinBox, QVBoxLayout, QWidget)
@@ -141,13 +141,12 @@ class AdversarialPanel(QWidget):
         window.tabs.addTab(panel, "Adversarial")
         panel.live_tool = LiveAttackTool(window)
         window.panel.add_tool(panel.live_tool)
-        window.installEventFilter(panel)  # to stop a running curve when the window closes
         return panel
 
-    def eventFilter(self, watched, event) -> bool:
-        if event.type() == QEvent.Type.Close:
+    def hideEvent(self, event) -> None:
+        if not self.window().isVisible():  # the window is closing: stop a running curve
             self.robustness.cancel.set()
-        return False
+        super().hideEvent(event)
 
     def showEvent(self, event) -> None:
         self.refresh_models()
