@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import io
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
@@ -35,9 +35,17 @@ class Base:
     preprocessing: str
     key: str  # names the weights too: a different base never reuses another's cache
 
+    _forward: object = field(default=None, repr=False, compare=False)
+
     @property
     def dimensions(self) -> int:
         return int(self.model.output_shape[-1])
+
+    def forward(self, batch: np.ndarray) -> np.ndarray:
+        """The embeddings of a preprocessed batch; compiled once per base, not once per run."""
+        if self._forward is None:
+            self._forward = backend.compiled_forward(self.model)
+        return np.asarray(self._forward(np.asarray(batch, np.float32)), np.float32)
 
 
 def _fingerprint(model) -> str:
@@ -142,7 +150,6 @@ def embed(paths, base: Base, *, variants: int = 0, kinds=(), cache: EmbeddingCac
     computed stays in the cache). Decoding errors raise photos.ImageProblem.
     """
     paths = [Path(p) for p in paths]
-    forward = backend.compiled_forward(base.model)
     preprocess = zoo.preprocessing(base.preprocessing)
     aug = ",".join(sorted(kinds))
     keys, todo = [], []
@@ -171,9 +178,9 @@ def embed(paths, base: Base, *, variants: int = 0, kinds=(), cache: EmbeddingCac
                 decoded = {path: load_input(path, base.input_size)}  # variants follow their image
             image = decoded[path]
             images.append(image if v == 0 else augment(image, kinds, seed))
-        batch = preprocess(np.stack(images).astype(np.float32))
-        vectors = np.asarray(forward(np.asarray(batch, np.float32)), np.float32)
-        for (_, _, key, _), vector in zip(chunk, vectors.reshape(len(chunk), -1)):
+        images += [images[-1]] * (batch_size - len(images))  # one batch shape: one compilation
+        vectors = base.forward(preprocess(np.stack(images).astype(np.float32)))
+        for (_, _, key, _), vector in zip(chunk, vectors.reshape(batch_size, -1)):
             results[key] = vector
         done += len(chunk)
         report(done, total)

@@ -22,7 +22,7 @@ from gui.panels.finetune import FinetunePanel
 from gui.panels.inspect import InspectPanel
 from gui.panels.live import LivePanel
 from gui.panels.mnist import MnistPanel
-from gui.workers import ModelLoader, StreamBridge
+from gui.workers import GarbagePolicy, ModelLoader, StreamBridge
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +66,7 @@ class MainWindow(QMainWindow):
         self.status_label = QLabel()
         self.statusBar().addPermanentWidget(self.status_label)
 
+        GarbagePolicy.install()
         self.bridge = StreamBridge(stream, self)
         self.bridge.frame_ready.connect(self._show_frame)
         self.bridge.result_ready.connect(self._show_result)

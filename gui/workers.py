@@ -77,3 +77,38 @@ class ModelLoader(QObject):
     def wait(self, msecs: int = 30000) -> None:
         """Wait for running loads to finish (used when the window closes)."""
         QThreadPool.globalInstance().waitForDone(msecs)
+
+
+class GarbagePolicy(QObject):
+    """Runs Python's cycle collector only while no worker thread is busy.
+
+    Automatic collection can run on the GUI thread at any allocation. When it frees a TensorFlow
+    object there while a worker is building or training a model, the destructor waits for a
+    TensorFlow lock that the worker holds while it waits for the GIL: both threads hang (seen in
+    the GUI tests). So automatic collection is off, and a timer collects when the worker pool is
+    idle. Reference counting still frees everything that is not in a cycle at once.
+    """
+
+    _installed = None
+
+    @classmethod
+    def install(cls, interval_ms: int = 3000) -> "GarbagePolicy":
+        if cls._installed is None:
+            import gc
+
+            from PySide6.QtCore import QCoreApplication, QTimer
+
+            gc.disable()
+            policy = cls._installed = cls(QCoreApplication.instance())
+            policy.timer = QTimer(policy, interval=interval_ms, timeout=policy.collect)
+            policy.timer.start()
+        return cls._installed
+
+    def collect(self) -> bool:
+        """Collect now if no worker runs; True when it did."""
+        import gc
+
+        if QThreadPool.globalInstance().activeThreadCount():
+            return False
+        gc.collect()
+        return True

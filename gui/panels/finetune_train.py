@@ -31,12 +31,33 @@ class BaseChoice:
     model: ModelInfo | None = None
     layer: str | None = None
 
-    def build(self) -> embeddings.Base:
+    def key(self) -> tuple:
         if self.model is None:
-            return embeddings.zoo_base(self.zoo_name, self.weights)
-        network = load_keras_model(self.model.path)
-        return embeddings.model_base(network, self.model.name, self.model.input_size,
-                                     self.model.preprocessing, self.layer)
+            return (self.zoo_name, self.weights)
+        stat = self.model.path.stat()
+        return (str(self.model.path), stat.st_mtime_ns, stat.st_size, self.layer)
+
+    def build(self) -> embeddings.Base:
+        """The base, built once per choice and kept: pressing Train again neither rebuilds the
+        network nor recompiles its forward call."""
+        key = self.key()
+        if key not in _BASES:
+            if self.model is None:
+                base = embeddings.zoo_base(self.zoo_name, self.weights)
+            else:
+                base = embeddings.model_base(load_keras_model(self.model.path), self.model.name,
+                                             self.model.input_size, self.model.preprocessing,
+                                             self.layer)
+            _BASES.clear()  # one network in memory at a time
+            _BASES[key] = base
+        return _BASES[key]
+
+    def forget(self) -> None:
+        """Drop the kept base (stage 2 has changed its weights)."""
+        _BASES.pop(self.key(), None)
+
+
+_BASES: dict = {}
 
 
 def run(project, fraction, choice: BaseChoice, options, workspace, name, report, cancel):
@@ -48,8 +69,12 @@ def run(project, fraction, choice: BaseChoice, options, workspace, name, report,
     split = splitting.split(dataset, fraction)
     report("base", 0, 0, {})
     base = choice.build()
-    outcome = finetune.train(dataset, split, base, options, cache_folder=workspace.cache_dir,
-                             report=report, cancel=cancel)
+    try:
+        outcome = finetune.train(dataset, split, base, options, cache_folder=workspace.cache_dir,
+                                 report=report, cancel=cancel)
+    finally:
+        if options.unfreeze:
+            choice.forget()
     saved_error = None
     if not outcome.stopped:
         try:
@@ -63,7 +88,7 @@ def run(project, fraction, choice: BaseChoice, options, workspace, name, report,
 class TrainJob(QObject):
     """Runs ``run`` in a worker thread and turns its callbacks into signals."""
 
-    progress = Signal(str, int, int, dict)
+    progress = Signal(str, int, int, object)  # object: no dict conversion across threads
     finished = Signal(object)
     failed = Signal(object)
 

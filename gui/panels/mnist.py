@@ -40,7 +40,7 @@ def sample_grid(images: np.ndarray, columns: int = 8) -> np.ndarray:
 class TrainingJob(QObject):
     """Runs mnist_lab.train in a worker thread; turns its callbacks into signals."""
 
-    progress = Signal(str, int, int, int, dict)
+    progress = Signal(str, int, int, int, object)  # object: no dict conversion across threads
     finished = Signal(object)
     failed = Signal(str)
 
