@@ -81,13 +81,14 @@ def test_saturated_softmax_still_gives_a_gradient():
     model.layers[-1].set_weights([kernel * 30 / (z[-1] - z[-2]), bias])  # top logit leads by 30
     target = Target(model, zoo.preprocessing("unit"), (8, 8))
     label = int(target.predict(x)[0])
-    assert keras.ops.convert_to_numpy(model(x / 255.0)).max() == 1.0  # the softmax saturates
+    assert keras.ops.convert_to_numpy(model(x / 255.0)).max() > 1 - 1e-6  # the softmax saturates
     logits = target.logit_values(x)
     np.testing.assert_allclose(keras.ops.convert_to_numpy(keras.ops.softmax(logits)),
-                               keras.ops.convert_to_numpy(model(x / 255.0)), atol=1e-6)
+                               keras.ops.convert_to_numpy(model(x / 255.0)), atol=1e-5)
     features = keras.ops.convert_to_numpy(
         keras.Model(model.inputs, model.layers[-2].output)(x / 255.0))
-    np.testing.assert_allclose(logits, features @ model.layers[-1].get_weights()[0], rtol=1e-4)
+    # rtol 1e-2, not 1e-4: JAX on a GPU multiplies float32 matrices in TF32 (failed on the H200)
+    np.testing.assert_allclose(logits, features @ model.layers[-1].get_weights()[0], rtol=1e-2)
     gradient = target.objective_gradient(x, [label])  # the logits, softmax undone
     assert np.abs(gradient).max() > 0
     assert np.abs(fgsm(target, x, [label], 4.0) - x).min() == pytest.approx(4.0)  # every pixel moves
