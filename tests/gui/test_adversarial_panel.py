@@ -8,7 +8,7 @@ from PIL import Image
 
 from engine import mnist_lab
 from tests.conftest import real_data
-from tests.gui.test_main_window import SolidSource, make_window  # noqa: F401 (fixture)
+from tests.gui.test_main_window import SolidSource
 
 
 def wait_for_attack(panel, qtbot, eps=None):

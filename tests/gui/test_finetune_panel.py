@@ -11,7 +11,6 @@ from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox
 
 from engine.projects import session_group
 from engine.store import ModelInfo
-from tests.gui.test_main_window import make_window  # noqa: F401 (a fixture)
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from engine.inspect_live import inspector_for
 from engine.inspect_pictures import filter_tiles, tile_grid
 from engine.overlay import draw_labels
 from tests.conftest import COLOURS, solid
-from tests.gui.test_main_window import SolidSource, make_window  # noqa: F401 (fixture)
+from tests.gui.test_main_window import SolidSource
 
 
 def conv_model():

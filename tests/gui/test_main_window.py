@@ -4,7 +4,6 @@ import threading
 import urllib.error
 
 import numpy as np
-import pytest
 from PIL import Image
 from PySide6.QtCore import QThreadPool, Qt
 
@@ -23,24 +22,6 @@ class SolidSource(sources.Source):
 
     def read(self):
         return solid(self.colour, (120, 160))
-
-
-@pytest.fixture
-def make_window(qtbot, workspace):
-    windows = []
-
-    def make(source=None, model=None, **kwargs):
-        window = MainWindow(LiveStream(source or sources.SyntheticSource(160, 120)), workspace,
-                            model=model, cameras=[], **kwargs)
-        qtbot.addWidget(window)
-        window.show()
-        window.start()
-        windows.append(window)
-        return window
-
-    yield make
-    for window in windows:
-        window.close()
 
 
 def painted_more(window, qtbot, frames=5, timeout=5000):
