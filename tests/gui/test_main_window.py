@@ -222,3 +222,25 @@ def test_the_cycle_collector_runs_only_while_no_worker_is_busy(make_window, qtbo
     release.set()
     QThreadPool.globalInstance().waitForDone(5000)
     assert policy.collect() is True
+
+
+def test_closing_during_training_stops_it_and_leaves_no_partial_file(make_window, qtbot, workspace,
+                                                                      tmp_path):
+    from engine import datasets, store
+    from tests.engine.test_datasets import write_idx_folder
+
+    window = make_window()
+    window.mnist.set_data(datasets.load_idx_folder(write_idx_folder(tmp_path / "idx", n_train=8000)))
+    batches = []
+    window.mnist.job.progress.connect(lambda kind, epoch, batch, total, logs: batches.append(batch))
+    window.mnist.epochs.setValue(200)  # minutes of work: only Stop can end it before the wait
+    window.mnist.train()
+    qtbot.waitUntil(lambda: len(batches) >= 3, timeout=30000)
+    window.close()
+    assert QThreadPool.globalInstance().activeThreadCount() == 0  # the run ended within a batch
+    qtbot.wait(200)  # let any late signal arrive
+    files = sorted(p.name for p in workspace.models_dir.glob("*")) if workspace.models_dir.exists() else []
+    assert not [name for name in files if not name.endswith((".keras", ".json"))]  # no scratch files
+    for keras_file in workspace.models_dir.glob("*.keras"):
+        store.load_keras_model(keras_file)  # whatever was saved is complete
+        assert keras_file.with_suffix(".json").is_file()
