@@ -96,7 +96,8 @@ class CollectView(QWidget):
         self.thumbs = ThumbnailFiller(self.grid, 80)
         images.addWidget(self.grid)
         self.delete_images_button = QPushButton("Delete selected")
-        self.delete_images_button.setToolTip("Moves the selected images to the workspace's trash")
+        self.delete_images_button.setToolTip("Moves the selected images to the trash (the "
+                                             "system's, or the workspace's where there is none)")
         self.delete_images_button.clicked.connect(self.delete_selected)
         images.addWidget(self.delete_images_button)
         middle.addWidget(images_box, 1)
@@ -202,8 +203,9 @@ class CollectView(QWidget):
         moved = self._edit(self.project.delete_images, paths)
         if moved:
             self.refresh()
+            places = ", ".join(sorted(set(moved)))
             self.say(f"Moved {len(moved)} image{'s' * (len(moved) != 1)} to the trash "
-                     f"({self.workspace.trash_dir}); nothing was erased.")
+                     f"({places}); nothing was erased.")
 
     # -- recording ---------------------------------------------------------------------------
     def _target_class(self) -> str | None:
