@@ -72,9 +72,13 @@ class FinetunePanel(QWidget):
         for widget, stretch in ((self.collect, 4), (scroll, 0), (right, 3)):
             splitter.addWidget(widget)
             splitter.setStretchFactor(splitter.count() - 1, stretch)
+        outer = QScrollArea()  # on a narrow screen the three columns scroll instead of widening
+        outer.setWidget(splitter)  # the window beyond the screen
+        outer.setWidgetResizable(True)
+        outer.setFrameShape(QScrollArea.Shape.NoFrame)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(splitter)
+        layout.addWidget(outer)
 
     @classmethod
     def attach(cls, window) -> "FinetunePanel":
