@@ -180,8 +180,10 @@ def test_a_diverging_run_says_so_and_the_panel_stays_usable(panel, qtbot, monkey
     import keras
 
     real = mnist_lab.make_optimizer
-    monkeypatch.setattr(mnist_lab, "make_optimizer",  # a learning rate no form allows: NaN at once
-                        lambda spec: keras.optimizers.SGD(1e6) if spec["name"] == "sgd" else real(spec))
+    def poisoned(spec):  # a learning rate no form allows: NaN weights after the first step
+        return keras.optimizers.SGD(float("nan")) if spec["name"] == "sgd" else real(spec)
+
+    monkeypatch.setattr(mnist_lab, "make_optimizer", poisoned)
     panel.layers.setText("dense 32 relu")
     panel.optimizer.setCurrentText("sgd")
     panel.epochs.setValue(3)
