@@ -18,11 +18,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
-from engine import datasets, mnist_lab, sources  # noqa: E402
+from engine import datasets, mnist_lab  # noqa: E402
 from engine.store import Workspace  # noqa: E402
-from engine.stream import LiveStream  # noqa: E402
-from gui.main_window import MainWindow  # noqa: E402
-from tools.mnist_screenshot import wait  # noqa: E402
+from tools.shots import open_window, save, wait  # noqa: E402
 
 
 def main() -> int:
@@ -34,10 +32,7 @@ def main() -> int:
     result = mnist_lab.train(lenet.layers, lenet.optimizer, data.subset(12000, 1000), epochs=3)
     info = workspace.save_model(result.model, data.class_names, (28, 28), "mnist",
                                 "lenet5-fashion-mnist", base="lenet5")
-    window = MainWindow(LiveStream(sources.SyntheticSource()), workspace, model=None, cameras=[])
-    window.resize(1300, 860)
-    window.show()
-    window.start()
+    window = open_window(workspace, 1300, 860, model=None)
     panel = window.adversarial
     window.tabs.setCurrentWidget(panel)
     panel.choose_model(info)
@@ -54,11 +49,7 @@ def main() -> int:
     wait(app, lambda: box.running, 5)
     wait(app, lambda: not box.running, 600)
     wait(app, lambda: False, 0.3)
-    Path(output).parent.mkdir(parents=True, exist_ok=True)
-    window.grab().save(output)
-    window.close()
-    print(f"wrote {output}")
-    return 0
+    return save(window, output)
 
 
 if __name__ == "__main__":

@@ -12,7 +12,6 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -21,30 +20,17 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from PySide6.QtCore import QThreadPool  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
-from engine import sources  # noqa: E402
 from engine.store import Workspace  # noqa: E402
-from engine.stream import LiveStream  # noqa: E402
-from gui.main_window import MainWindow  # noqa: E402
+from tools.shots import open_window, wait  # noqa: E402
 
 BASE = "DenseNet121"  # random MobileNetV2 embeddings are ~1e-12: nothing for a head to learn
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "hymenoptera"
 
 
-def wait(app, condition, seconds: float) -> None:
-    deadline = time.perf_counter() + seconds
-    while not condition() and time.perf_counter() < deadline:
-        app.processEvents()
-        time.sleep(0.01)
-
-
 def main() -> int:
     output = sys.argv[1] if len(sys.argv) > 1 else "docs/finetune.png"
     app = QApplication([])
-    window = MainWindow(LiveStream(sources.SyntheticSource()), Workspace(tempfile.mkdtemp()),
-                        model=None, cameras=[])
-    window.resize(1500, 820)
-    window.show()
-    window.start()
+    window = open_window(Workspace(tempfile.mkdtemp()), 1500, 820)
     panel = window.finetune
     window.tabs.setCurrentWidget(panel)
     panel.collect.bar.open_folder(DATA)

@@ -23,11 +23,9 @@ import numpy as np  # noqa: E402
 from PIL import Image  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
-from engine import datasets, mnist_lab, sources  # noqa: E402
+from engine import datasets, mnist_lab  # noqa: E402
 from engine.store import Workspace  # noqa: E402
-from engine.stream import LiveStream  # noqa: E402
-from gui.main_window import MainWindow  # noqa: E402
-from tools.mnist_screenshot import wait  # noqa: E402
+from tools.shots import open_window, save, wait  # noqa: E402
 
 
 def main() -> int:
@@ -45,10 +43,7 @@ def main() -> int:
     Image.fromarray(255 - sneaker).resize((112, 112), Image.NEAREST).convert("RGB").save(picture)
 
     app = QApplication([])
-    window = MainWindow(LiveStream(sources.SyntheticSource()), workspace, model=info, cameras=[])
-    window.resize(1300, 780)
-    window.show()
-    window.start()
+    window = open_window(workspace, 1300, 780, model=info)
     panel = window.inspect
     window.tabs.setCurrentWidget(panel)
     wait(app, lambda: panel.inspector is not None, 60)
@@ -77,14 +72,6 @@ def main() -> int:
         wait(app, lambda: panel.gradcam.cam.image is not None, 60)
     wait(app, lambda: False, 0.5)
     return save(window, args.output)
-
-
-def save(window, output: str) -> int:
-    Path(output).parent.mkdir(parents=True, exist_ok=True)
-    window.grab().save(output)
-    window.close()
-    print(f"wrote {output}")
-    return 0
 
 
 if __name__ == "__main__":

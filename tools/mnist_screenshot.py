@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -20,27 +19,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from PySide6.QtCore import QPoint  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
-from engine import datasets, sources  # noqa: E402
+from engine import datasets  # noqa: E402
 from engine.store import Workspace  # noqa: E402
-from engine.stream import LiveStream  # noqa: E402
-from gui.main_window import MainWindow  # noqa: E402
-
-
-def wait(app, condition, seconds: float) -> None:
-    deadline = time.perf_counter() + seconds
-    while not condition() and time.perf_counter() < deadline:
-        app.processEvents()
-        time.sleep(0.01)
+from tools.shots import open_window, save, wait  # noqa: E402
 
 
 def main() -> int:
     output = sys.argv[1] if len(sys.argv) > 1 else "docs/mnist_lab.png"
     app = QApplication([])
-    window = MainWindow(LiveStream(sources.SyntheticSource()), Workspace(tempfile.mkdtemp()),
-                        model=None, cameras=[])
-    window.resize(1300, 760)
-    window.show()
-    window.start()
+    window = open_window(Workspace(tempfile.mkdtemp()), 1300, 760)
     window.tabs.setCurrentWidget(window.mnist)
     panel = window.mnist
     panel.set_data(datasets.load_fashion_mnist().subset(6000, 1000))
@@ -54,11 +41,7 @@ def main() -> int:
     for start, end in (((60, 40), (130, 40)), ((130, 40), (80, 160))):
         panel.try_digit.pad.stroke(QPoint(*start), QPoint(*end))
     wait(app, lambda: False, 0.3)
-    Path(output).parent.mkdir(parents=True, exist_ok=True)
-    window.grab().save(output)
-    window.close()
-    print(f"wrote {output}")
-    return 0
+    return save(window, output)
 
 
 if __name__ == "__main__":
