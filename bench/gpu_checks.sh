@@ -4,16 +4,7 @@
 # fine-tuning benchmarks. Pure-Python packages it lacks travel as wheels in .whl/ (git-excluded).
 # Results go to $OUT (or ./bench-out).
 set -u
-OUT=${OUT:-bench-out}; mkdir -p "$OUT"
-if [ -d .whl ]; then
-  python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade \
-    --target /tmp/site .whl/*.whl || exit 1
-  export PYTHONPATH=/tmp/site
-fi
-export PYTHONUNBUFFERED=1 XLA_PYTHON_CLIENT_PREALLOCATE=false QT_QPA_PLATFORM=offscreen
-# Fashion-MNIST travels in .keras-home/datasets/fashion-mnist (Keras' cache layout) when carried.
-[ -d .keras-home ] && export KERAS_HOME=$PWD/.keras-home
-nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv | tee "$OUT/gpu.txt"
+source "$(dirname "$0")/gpu_env.sh"
 TESTS="tests/engine/test_backend_gradients.py tests/engine/test_adversarial.py
        tests/engine/test_inspect.py tests/engine/test_finetune.py tests/engine/test_model_files.py"
 for b in torch jax; do
