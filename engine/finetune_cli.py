@@ -7,7 +7,7 @@ import threading
 import time
 from pathlib import Path
 
-from engine import embeddings, finetune, projects, split, zoo
+from engine import embeddings, finetune, model_fit, projects, split, zoo
 from engine.store import Workspace, load_keras_model
 
 
@@ -21,8 +21,9 @@ def make_base(name: str, weights: str | None, layer: str | None = None) -> embed
     from engine.store import ModelInfo
 
     info = ModelInfo.read(path)
-    return embeddings.model_base(load_keras_model(path), info.name, info.input_size,
-                                 info.preprocessing, layer)
+    model = load_keras_model(path)
+    model_fit.check_saved_base(model, info, "Fine-tuning")
+    return embeddings.model_base(model, info.name, info.input_size, info.preprocessing, layer)
 
 
 def _bar(stage: str, done: int, total: int, started: float, logs: dict) -> None:

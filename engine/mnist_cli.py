@@ -57,7 +57,8 @@ def run(preset: str, dataset: str, epochs: int | None, batch_size: int | None, s
     except KeyboardInterrupt:
         print("\nstopped", file=sys.stderr)
         return 130
-    name = f"{preset}-{data.name.lower()}-{time.strftime('%Y%m%d-%H%M%S')}"
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    name = workspace.free_model_name(f"{preset}-{data.name.lower()}-{stamp}")
     info = workspace.save_model(result.model, data.class_names, data.x_train.shape[1:3], "mnist",
                                 name, base=preset, dataset=data.name, test_error=result.test_error,
                                 epochs=result.epochs_done, seconds=round(result.seconds, 1))

@@ -28,16 +28,7 @@ class UnsafeModel(ValueError):
 def vet(path: str | Path) -> None:
     """Raise UnsafeModel unless ``path`` is a complete .keras archive of Keras' own classes."""
     path = Path(path)
-    if path.suffix != ".keras":
-        raise UnsafeModel(f"{path.name} is not a .keras model file: only the .keras format is "
-                          f"opened (save the model with model.save('name.keras'))")
-    if not path.is_file():
-        raise UnsafeModel(f"{path} does not exist: was it moved or deleted?")
-    with open(path, "rb") as handle:
-        magic = handle.read(4)
-    if magic != b"PK\x03\x04":
-        raise UnsafeModel(f"{path.name} is not a Keras model: a .keras file is a zip archive and "
-                          f"this file is something else with a .keras name")
+    check_file(path)
     try:
         with zipfile.ZipFile(path) as archive:
             names = set(archive.namelist())
@@ -63,6 +54,26 @@ def vet(path: str | Path) -> None:
             raise UnsafeModel(f"{path.name} is refused: it contains '{registered or name}'{where}, "
                               f"which can run code that comes with the file. Only models made "
                               f"of Keras' own layers are opened; rebuild it without that layer.")
+
+
+def check_file(path: str | Path) -> None:
+    """The quick part of ``vet``: a .keras name, a file that exists and starts as a zip does;
+    UnsafeModel otherwise (each case has its own message)."""
+    path = Path(path)
+    if path.suffix != ".keras":
+        raise UnsafeModel(f"{path.name} is not a .keras model file: only the .keras format is "
+                          f"opened (save the model with model.save('name.keras'))")
+    if not path.is_file():
+        raise UnsafeModel(f"{path} does not exist: was it moved or deleted?")
+    try:
+        with open(path, "rb") as handle:
+            magic = handle.read(4)
+    except OSError as error:
+        raise UnsafeModel(f"{path.name} cannot be read ({error.strerror or error}): check "
+                          f"that you may open it") from error
+    if magic != b"PK\x03\x04":
+        raise UnsafeModel(f"{path.name} is not a Keras model: a .keras file is a zip archive and "
+                          f"this file is something else with a .keras name")
 
 
 def _keras_module(module) -> bool:

@@ -114,6 +114,14 @@ class Workspace:
                     continue
         return found
 
+    def free_model_name(self, name: str) -> str:
+        """``name``, or ``name-2``, ``name-3``… when a model of that name exists: for names
+        made up by the app (a date to the second), which must never replace a model unasked."""
+        candidate, n = name, 2
+        while (self.models_dir / f"{candidate}.keras").exists():
+            candidate, n = f"{name}-{n}", n + 1
+        return candidate
+
     def save_model(self, model, class_names, input_size, preprocessing: str, name: str,
                    base: str = "", **extra) -> ModelInfo:
         """Save ``model`` as ``name``.keras with its .json beside it.

@@ -15,6 +15,7 @@ from typing import Callable
 
 import numpy as np
 
+from engine import model_fit
 from engine.classifier import Classifier
 from engine.labels import imagenet_labels
 from engine.store import ModelInfo, load_keras_model
@@ -161,13 +162,12 @@ def zoo_classifier(name: str, weights: str | None = "imagenet", *, progress=None
                       name=name, **options)
 
 
-def workspace_classifier(info: ModelInfo, **options) -> Classifier:
-    """A live classifier for a model saved in the workspace, with its own class names."""
+def workspace_classifier(info: ModelInfo, panel: str = "Classifying pictures",
+                         **options) -> Classifier:
+    """A live classifier for a model saved in the workspace, with its own class names;
+    model_fit.ModelMisfit (a ValueError) says why a model does not fit ``panel``."""
     model = load_keras_model(info.path)
-    outputs = int(np.prod(model.output_shape[1:]))
-    if len(info.class_names) != (2 if outputs == 1 else outputs):
-        raise ValueError(f"{info.path.name} has {outputs} outputs but its metadata names "
-                         f"{len(info.class_names)} classes")
+    model_fit.check_saved(model, info, panel)
     return Classifier(model, info.input_size, preprocessing(info.preprocessing), info.class_names,
                       name=info.name, **options)
 

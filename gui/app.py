@@ -7,7 +7,7 @@ import sys
 
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from engine import sources, zoo
+from engine import model_files, sources, zoo
 from engine.store import ModelInfo, Workspace
 from engine.stream import LiveStream
 from gui.main_window import MainWindow
@@ -29,6 +29,7 @@ def initial_source(args) -> tuple[sources.Source, str]:
 def initial_model(spec: str | None):
     """A zoo name or the ModelInfo of a .keras file given with --model."""
     if spec and spec.endswith(".keras"):
+        model_files.check_file(spec)  # a missing or foreign file is said so, not its .json
         return ModelInfo.read(spec)
     return spec or zoo.DEFAULT_MODEL
 

@@ -11,7 +11,7 @@ from PySide6.QtWidgets import (QFileDialog, QLabel, QMainWindow, QMessageBox, QS
                                QTabWidget)
 from superqt.utils import create_worker
 
-from engine import backend, sources, zoo
+from engine import backend, model_files, sources, zoo
 from engine.frames import Result
 from engine.overlay import draw_labels
 from engine.store import ModelInfo, Workspace
@@ -165,7 +165,8 @@ class MainWindow(QMainWindow):
 
         def build(progress):
             if isinstance(choice, ModelInfo):
-                classifier = zoo.workspace_classifier(choice, top_k=top_k, alpha=alpha)
+                classifier = zoo.workspace_classifier(choice, "The live view", top_k=top_k,
+                                                      alpha=alpha)
             else:
                 classifier = zoo.zoo_classifier(choice, weights, progress=progress,
                                                 top_k=top_k, alpha=alpha)
@@ -176,10 +177,13 @@ class MainWindow(QMainWindow):
         self.loader.load(choice, build)
 
     def open_model_file(self, path: str | Path) -> None:
+        """Run a .keras file (its .json beside it) live; a refusal is said in the panel."""
+        path = Path(path)
         try:
+            model_files.check_file(path)  # missing or foreign: said before its .json is looked for
             info = ModelInfo.read(path)
         except ValueError as error:
-            self.panel.show_message(f"Cannot open {Path(path).name}: {error}.")
+            self.panel.show_message(f"Cannot open {path.name}: {_sentence(error)}{self._kept()}")
             return
         self.choose_model(info)
 
@@ -274,10 +278,13 @@ class MainWindow(QMainWindow):
         label = _choice_label(choice)
         log.error("loading %s failed: %s", label, message)
         self.panel.set_loading(None)
-        kept = (f"\n\nStill using {self.stream.classifier.name}." if self.stream.classifier
-                else "\n\nNo model is running; the video goes on.")
-        self.panel.show_message(f"Cannot load {label}.\n{message}{kept}")
+        self.panel.show_message(f"Cannot load {label}.\n{message}{self._kept()}")
         self.panel.picker.select(self._current_model)
+
+    def _kept(self) -> str:
+        """What runs on after a refusal, said after the reason."""
+        return (f"\n\nStill using {self.stream.classifier.name}." if self.stream.classifier
+                else "\n\nNo model is running; the video goes on.")
 
     def _set_device(self, description: str) -> None:
         self._device = description
@@ -312,6 +319,11 @@ class MainWindow(QMainWindow):
         self.stream.stop()
         self.loader.wait()
         super().closeEvent(event)
+
+
+def _sentence(error) -> str:
+    text = str(error)
+    return text if text.endswith((".", "?", "!")) else text + "."
 
 
 def _choice_label(choice) -> str:

@@ -44,6 +44,8 @@ class AdversarialPanel(QWidget):
         self.workspace = workspace
         self._live_classifier, self._live_frame = live_classifier, live_frame
         self.classifier = None  # a workspace model's classifier; None: the live one
+        self.chosen: ModelInfo | None = None  # the workspace model whose classifier that is
+        self._loading: ModelInfo | None = None
         self.image: np.ndarray | None = None  # the input, RGB uint8, any size
         self.crafted: Crafted | None = None
         self.cancel = threading.Event()
@@ -169,27 +171,40 @@ class AdversarialPanel(QWidget):
     def choose_model(self, info: ModelInfo | None) -> None:
         """Attack a workspace model (None: the live view's model)."""
         self.refresh_models()
-        for i in range(self.model.count()):
-            data = self.model.itemData(i)
-            if (data is None and info is None) or (data is not None and info is not None
-                                                   and data.path == info.path):
-                self.model.setCurrentIndex(i)
+        self._select(info)
         self._model_chosen()
 
+    def _select(self, info: ModelInfo | None) -> None:
+        paths = [getattr(self.model.itemData(i), "path", None) for i in range(self.model.count())]
+        if getattr(info, "path", None) in paths:
+            self.model.setCurrentIndex(paths.index(getattr(info, "path", None)))
+
     def _model_chosen(self) -> None:
-        info = self.model.currentData()
+        info = self._loading = self.model.currentData()
         if info is None:
-            self.classifier = None
+            self.classifier = self.chosen = None
             self._model_ready()
             return
         self.status.setText(f"Loading {info.name}…")
-        create_worker(zoo.workspace_classifier, info, _connect={
-            "returned": self._workspace_loaded,
-            "errored": lambda error: self.status.setText(f"Cannot load {info.name}: {error}")})
+        create_worker(zoo.workspace_classifier, info, "The adversarial lab", _connect={
+            "returned": lambda classifier: self._workspace_loaded(info, classifier),
+            "errored": lambda error: self._load_failed(info, error)})
 
-    def _workspace_loaded(self, classifier) -> None:
-        self.classifier = classifier
-        self._model_ready()
+    def _workspace_loaded(self, info: ModelInfo, classifier) -> None:
+        if info is self._loading:  # not overtaken by a later choice
+            self.classifier, self.chosen = classifier, info
+            self._model_ready()
+
+    def _load_failed(self, info: ModelInfo, error: Exception) -> None:
+        """Say why, and go back to the model attacked before (the list shows it again)."""
+        if info is not self._loading:
+            return
+        log.error("loading %s failed: %s", info.name, error)
+        classifier = self.current_classifier()
+        kept = f" Still attacking {classifier.name}." if classifier is not None else ""
+        self.status.setText(f"Cannot load {info.name}: {error}{kept}")
+        self._loading = self.chosen
+        self._select(self.chosen)
 
     def current_classifier(self):
         return self.classifier if self.classifier is not None else self._live_classifier()
@@ -319,8 +334,14 @@ class AdversarialPanel(QWidget):
         path, _ = QFileDialog.getSaveFileName(self, "Save the adversarial image",
                                               str(self.workspace.root / "adversarial.png"),
                                               "PNG images (*.png)")
+        png = Path(path).with_suffix(".png")
+        if path and png != Path(path) and png.exists() and QMessageBox.question(
+                self, "Replace image?", f"It is saved as {png.name} (see the note on PNG), and "
+                f"{png} already exists. Replace it?") != QMessageBox.StandardButton.Yes:
+            self.status.setText(f"Not saved: {png.name} is kept as it was.")
+            return  # the dialog asked about the name typed, not about the .png written
         if path:
-            self.save_png(path)
+            self.save_png(png)
 
     def save_png(self, path: str | Path) -> Path | None:
         """Write the adversarial image as a PNG (the suffix is forced: see WHY_PNG)."""

@@ -42,10 +42,10 @@ class InspectPanel(QWidget):
         self.frame: np.ndarray | None = None  # the newest live frame
         self.image: np.ndarray | None = None  # a chosen picture
         self.live = None  # a LiveFollower once attached to a window
+        self.chosen = LIVE  # the picker choice whose model is inspected now
         self.loader = ModelLoader(self)
-        self.loader.loaded.connect(lambda classifier, choice: self.set_subject(classifier))
-        self.loader.failed.connect(lambda choice, message: self.show_status(
-            f"Cannot load {getattr(choice, 'name', choice)}: {message}", error=True))
+        self.loader.loaded.connect(self._loaded)
+        self.loader.failed.connect(self._load_failed)
         self.maps_ready.connect(self._show_still_maps)
 
         layout = QVBoxLayout(self)
@@ -114,7 +114,7 @@ class InspectPanel(QWidget):
         if choice is None:
             return
         if choice == LIVE:
-            self.subject = None
+            self.subject, self.chosen = None, LIVE
             if self.live:
                 self.live.follow_model()
             return
@@ -122,11 +122,22 @@ class InspectPanel(QWidget):
 
         def build(progress):
             if isinstance(choice, ModelInfo):
-                return zoo.workspace_classifier(choice)
+                return zoo.workspace_classifier(choice, "Inspect")
             return zoo.zoo_classifier(choice, weights, progress=progress)
 
         self.show_status(f"Loading {getattr(choice, 'name', choice)}…")
         self.loader.load(choice, build)
+
+    def _loaded(self, classifier, choice) -> None:
+        self.chosen = choice
+        self.set_subject(classifier)
+
+    def _load_failed(self, choice, message: str) -> None:
+        """Say why, and go back to the model inspected before (the picker shows it again)."""
+        kept = f" Still inspecting {self.subject.name}." if self.subject is not None else ""
+        self.show_status(f"Cannot load {getattr(choice, 'name', choice)}: {message}{kept}",
+                         error=True)
+        self.picker.select(self.chosen)
 
     def set_subject(self, classifier) -> None:
         """Inspect ``classifier``'s model; the rewiring runs in a worker."""

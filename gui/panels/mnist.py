@@ -327,10 +327,11 @@ class MnistPanel(QWidget):
         note = " (stopped)" if result.stopped else ""
         preset = self.preset.currentData()
         base = preset if result.title == mnist_lab.PRESETS[preset].title else "custom"
+        name = f"{base}-{data.name.lower()}-{time.strftime('%Y%m%d-%H%M%S')}"
         try:
             info = self.workspace.save_model(
                 result.model, data.class_names, data.x_train.shape[1:3], "mnist",
-                f"{base}-{data.name.lower()}-{time.strftime('%Y%m%d-%H%M%S')}", base=base,
+                self.workspace.free_model_name(name), base=base,
                 layers=mnist_lab.describe_layers(mnist_lab.parse_layers(result.title))
                 if base == "custom" else mnist_lab.describe_layers(mnist_lab.PRESETS[preset].layers),
                 dataset=data.name, test_error=result.test_error)

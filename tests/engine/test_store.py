@@ -82,3 +82,10 @@ def test_a_read_only_models_folder_is_reported_and_changes_nothing(workspace, mo
     with pytest.raises(PermissionError):
         workspace.save_model(colour_model(), COLOURS, (32, 32), "unit", "colours")
     assert {p.name: p.read_bytes() for p in workspace.models_dir.iterdir()} == before
+
+
+def test_names_the_app_makes_up_never_replace_a_model(workspace, colour_info):
+    assert workspace.free_model_name("mlp-mnist-20250101-120000") == "mlp-mnist-20250101-120000"
+    assert workspace.free_model_name("colours") == "colours-2"
+    (workspace.models_dir / "colours-2.keras").write_bytes(b"taken")
+    assert workspace.free_model_name("colours") == "colours-3"

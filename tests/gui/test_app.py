@@ -24,5 +24,8 @@ def test_initial_model_from_options(colour_info):
     assert initial_model(None) == zoo.DEFAULT_MODEL
     assert initial_model("ResNet50") == "ResNet50"
     assert initial_model(str(colour_info.path)).class_names == ["red", "green", "blue"]
-    with pytest.raises(ValueError, match="missing"):
+    with pytest.raises(ValueError, match="other.keras does not exist"):
         initial_model(str(colour_info.path.with_name("other.keras")))
+    colour_info.path.with_suffix(".json").unlink()
+    with pytest.raises(ValueError, match="colours.json is missing"):
+        initial_model(str(colour_info.path))
