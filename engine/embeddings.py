@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import io
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -167,11 +168,27 @@ def embed(paths, base: Base, *, variants: int = 0, kinds=(), cache: EmbeddingCac
     total, done = len(todo), 0
     report = report or (lambda d, t: None)
     report(0, total)
-    decoded: dict[Path, np.ndarray] = {}
-    for start in range(0, total, batch_size):
+    chunks = [todo[start:start + batch_size] for start in range(0, total, batch_size)]
+    batches = _prepared(chunks, base, preprocess, kinds, batch_size)
+    for batch, chunk in zip(batches, chunks):  # batches first: it runs to its end, pool closed
         if cancel is not None and cancel.is_set():
+            batches.close()
             return None
-        chunk = todo[start:start + batch_size]
+        vectors = base.forward(batch)
+        for (_, _, key, _), vector in zip(chunk, vectors.reshape(batch_size, -1)):
+            results[key] = vector
+        done += len(chunk)
+        report(done, total)
+    return np.stack([np.stack([results[key] for key in row]) for row in keys])
+
+
+def _prepared(chunks, base: Base, preprocess, kinds, batch_size: int):
+    """Each chunk's preprocessed batch, the next one decoded on a thread while the base runs on
+    the current one (the forward pass releases the GIL)."""
+    decoded: dict[Path, np.ndarray] = {}
+
+    def prepare(chunk):
+        nonlocal decoded
         images = []
         for path, v, _, seed in chunk:
             if path not in decoded:
@@ -179,9 +196,16 @@ def embed(paths, base: Base, *, variants: int = 0, kinds=(), cache: EmbeddingCac
             image = decoded[path]
             images.append(image if v == 0 else augment(image, kinds, seed))
         images += [images[-1]] * (batch_size - len(images))  # one batch shape: one compilation
-        vectors = base.forward(preprocess(np.stack(images).astype(np.float32)))
-        for (_, _, key, _), vector in zip(chunk, vectors.reshape(batch_size, -1)):
-            results[key] = vector
-        done += len(chunk)
-        report(done, total)
-    return np.stack([np.stack([results[key] for key in row]) for row in keys])
+        return np.asarray(preprocess(np.stack(images).astype(np.float32)), np.float32)
+
+    with ThreadPoolExecutor(1, thread_name_prefix="decode") as pool:
+        pending = pool.submit(prepare, chunks[0]) if chunks else None
+        for n in range(len(chunks)):
+            batch = pending.result()
+            pending = pool.submit(prepare, chunks[n + 1]) if n + 1 < len(chunks) else None
+            try:
+                yield batch
+            except GeneratorExit:
+                if pending is not None:
+                    pending.cancel()
+                raise

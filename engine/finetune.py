@@ -18,7 +18,7 @@ from typing import Callable
 import keras
 import numpy as np
 
-from engine.callbacks import ProgressCallback
+from engine.callbacks import ProgressCallback, QuickValidation
 from engine.embeddings import Base, EmbeddingCache, embed, load_input
 from engine.projects import Dataset
 from engine.split import Split
@@ -169,10 +169,10 @@ def train(dataset: Dataset, split: Split, base: Base, options: Options = Options
     progress = ProgressCallback(lambda kind, epoch, batch, batches, logs:
                                 kind == "epoch" and report("head", epoch + 1, options.epochs, logs),
                                 cancel)
-    validation = (val_vectors, val_labels) if len(val_labels) else None
+    validation = QuickValidation(val_vectors, val_labels)
     history = head.fit(train_vectors, train_labels, batch_size=options.batch_size,
-                       epochs=options.epochs, validation_data=validation, shuffle=True,
-                       verbose=0, callbacks=[progress])
+                       epochs=options.epochs, shuffle=True, verbose=0,
+                       callbacks=[validation, progress])
     outcome.history = {k: [float(v) for v in vs] for k, vs in history.history.items()}
 
     inputs = keras.Input((*base.input_size, 3))
@@ -182,7 +182,7 @@ def train(dataset: Dataset, split: Split, base: Base, options: Options = Options
     outcome.stopped = cancel.is_set()
     outcome.model = model
     if len(val_labels):
-        probabilities = (head.predict(val_vectors, verbose=0) if not outcome.fine_history
+        probabilities = (head.predict_on_batch(val_vectors) if not outcome.fine_history
                          else model.predict(_images(split.validation, base), verbose=0))
         outcome.predicted = np.asarray(probabilities).argmax(axis=1)
         outcome.confusion = np.zeros((classes, classes), np.int64)

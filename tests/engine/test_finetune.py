@@ -10,6 +10,7 @@ import pytest
 from PIL import Image
 
 from engine import embeddings, finetune, projects, split, zoo
+from engine.callbacks import QuickValidation
 from engine.store import load_keras_model
 from tests.conftest import COLOURS, colour_model, solid
 
@@ -276,3 +277,32 @@ def test_tiny_embeddings_are_standardised_so_the_head_still_learns(workspace):
     outcome = finetune.train(dataset, parts, base, finetune.Options(epochs=30, learning_rate=0.05))
     assert outcome.accuracy == 1.0
     assert outcome.model.get_layer("head").get_layer("standardise") is not None
+
+
+def test_quick_validation_reports_what_keras_evaluate_would():
+    rng = np.random.default_rng(0)
+    x, y = rng.normal(size=(40, 6)).astype("float32"), rng.integers(0, 3, 40)
+    x_val, y_val = rng.normal(size=(15, 6)).astype("float32"), rng.integers(0, 3, 15)
+    head = finetune.build_head(6, 3, 0.5, x)
+    head.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"])
+    quick = QuickValidation(x_val, y_val)
+    history = head.fit(x, y, epochs=3, verbose=0, callbacks=[quick])
+    loss, accuracy = head.evaluate(x_val, y_val, verbose=0)
+    assert len(history.history["val_loss"]) == 3
+    assert history.history["val_loss"][-1] == pytest.approx(loss, rel=1e-4)
+    assert history.history["val_accuracy"][-1] == pytest.approx(accuracy)
+
+
+def test_embedding_in_batches_keeps_each_image_with_its_vector_and_stops_when_asked(
+        workspace, colour_base):
+    paths = [item.path for item in colour_project(workspace, sessions=3, per_session=5)
+             .scan().items]
+    one_batch = embeddings.embed(paths, colour_base, batch_size=64)
+    np.testing.assert_allclose(embeddings.embed(paths, colour_base, batch_size=4), one_batch,
+                               rtol=1e-5, atol=1e-6)
+    singles = [embeddings.embed([p], colour_base, batch_size=1)[0] for p in paths[::7]]
+    np.testing.assert_allclose(np.stack(singles), one_batch[::7], rtol=1e-5, atol=1e-6)
+    cancel, seen = threading.Event(), []
+    stopped = embeddings.embed(paths, colour_base, batch_size=4, cancel=cancel,
+                               report=lambda done, total: (seen.append(done), cancel.set()))
+    assert stopped is None and seen == [0]
