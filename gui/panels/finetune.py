@@ -8,15 +8,18 @@ from __future__ import annotations
 
 import logging
 
-from PySide6.QtCore import QEvent, Qt, Signal
-from PySide6.QtWidgets import (QLabel, QScrollArea, QSplitter, QTabWidget, QVBoxLayout, QWidget)
+from PySide6.QtCore import QEvent, Qt, QTimer, Signal
+from PySide6.QtWidgets import QScrollArea, QSplitter, QTabWidget, QVBoxLayout, QWidget
 
 from engine import split as splitting
 from engine import zoo
 from engine.store import Workspace
+from gui.panels.finetune_base import BaseProblem, missing_weights_text
 from gui.panels.finetune_collect import CollectView
+from gui.panels.finetune_job import Progress, TrainJob
+from gui.panels.finetune_message import Message
 from gui.panels.finetune_results import Curves, FileResultsView
-from gui.panels.finetune_train import Progress, TrainForm, TrainJob, confirm_overwrite
+from gui.panels.finetune_train import TrainForm, confirm_overwrite
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +48,7 @@ class FinetunePanel(QWidget):
         self.form.train_button.clicked.connect(self.train)
         self.form.validation.valueChanged.connect(
             lambda _: self.collect.dataset is not None and self._scanned(self.collect.dataset))
-        self.form.stop_button.clicked.connect(self.job.cancel.set)
+        self.form.stop_button.clicked.connect(self.job.stop)
         self.form.use_button.clicked.connect(lambda: self.info and self.use_live.emit(self.info))
         self.progress = Progress(self.form.bar)
         scroll = QScrollArea()
@@ -53,18 +56,19 @@ class FinetunePanel(QWidget):
         scroll.setWidgetResizable(True)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         scroll.setMinimumWidth(self.form.sizeHint().width() + 20)
+        self.form_scroll = scroll
 
         right = QWidget()
         right_layout = QVBoxLayout(right)
         right_layout.setContentsMargins(0, 0, 0, 0)
-        self.checks = QLabel("Open or make a project to start.")
-        self.checks.setWordWrap(True)
-        self.checks.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.checks = Message("Open or make a project to start.")
         self.curves = Curves()
         self.results = FileResultsView()
         self.views = QTabWidget()
         self.views.addTab(self.curves, "Curves")
-        self.views.addTab(self.results, "Confusion matrix and mistakes")
+        self.views.addTab(self.results, "Results")
+        self.views.setTabToolTip(1, "Per-class accuracy, the confusion matrix and the "
+                                    "misclassified validation images")
         right_layout.addWidget(self.checks)
         right_layout.addWidget(self.views, 1)
 
@@ -72,6 +76,7 @@ class FinetunePanel(QWidget):
         for widget, stretch in ((self.collect, 4), (scroll, 0), (right, 3)):
             splitter.addWidget(widget)
             splitter.setStretchFactor(splitter.count() - 1, stretch)
+        self.splitter = splitter
         outer = QScrollArea()  # on a narrow screen the three columns scroll instead of widening
         outer.setWidget(splitter)  # the window beyond the screen
         outer.setWidgetResizable(True)
@@ -79,6 +84,15 @@ class FinetunePanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(outer)
+
+    def showEvent(self, event) -> None:
+        """On first show, the form gets what it needs and the images most of the rest."""
+        super().showEvent(event)
+        if not getattr(self, "_sized", False):
+            self._sized = True
+            total, form = self.splitter.width(), self.splitter.widget(1).minimumWidth()
+            self.splitter.setSizes([round(0.65 * (total - form)), form,
+                                    round(0.35 * (total - form))])
 
     @classmethod
     def attach(cls, window) -> "FinetunePanel":
@@ -93,7 +107,7 @@ class FinetunePanel(QWidget):
 
     def eventFilter(self, watched, event) -> bool:
         if event.type() == QEvent.Type.Close:
-            self.job.cancel.set()
+            self.job.stop()
             self.collect.stop_recording()
         return False
 
@@ -106,12 +120,14 @@ class FinetunePanel(QWidget):
                     if dataset.skipped else ".")]
         if problems:
             lines += ["Training cannot start: " + " ".join(problems)]
+            self.collect.show_split(None)
         else:
-            split = splitting.split(dataset, self.form.validation.value())
+            fraction = self.form.validation.value()
+            split = splitting.split(dataset, fraction)
             lines[0] += f" Split: {len(split.train)} training, {len(split.validation)} validation."
             lines += split.warnings
-        self.checks.setStyleSheet("color: #b00020;" if problems else
-                                  ("color: #8a5a00;" if len(lines) > 1 else ""))
+            self.collect.show_split(split)
+        self.checks.set_tone("error" if problems else ("warning" if len(lines) > 1 else ""))
         self.checks.setText("\n".join(lines))
 
     # -- training ----------------------------------------------------------------------------
@@ -187,12 +203,18 @@ class FinetunePanel(QWidget):
         self.form.bar.setRange(0, 1000)
         self.form.bar.setValue(0)
         self.form.bar.setFormat("")
-        log.error("fine-tuning failed: %s", error)
-        text = f"Training did not finish: {error}"
+        log.error("fine-tuning failed: %s", error, exc_info=error)
         if isinstance(error, zoo.WeightsMissing):
-            text = f"{error}\n\nTo train offline, set Weights to 'none (random)'."
+            text = missing_weights_text(error)
+        elif isinstance(error, BaseProblem):
+            text = f"Training did not start: {error}"
+        else:
+            text = f"Training did not finish: {error}"
         self._say(text, error=True)
 
     def _say(self, text: str, error: bool = False) -> None:
-        self.form.status.setStyleSheet("color: #b00020;" if error else "")
+        self.form.status.set_tone("error" if error else "")
         self.form.status.setText(text)
+        if error:  # the status ends the form: on a small screen, scroll down to it
+            bar = self.form_scroll.verticalScrollBar()
+            QTimer.singleShot(50, bar, lambda: bar.setValue(bar.maximum()))  # dies with the bar

@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import logging
 
-from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtWidgets import (QFileDialog, QGroupBox, QHBoxLayout, QInputDialog,
-                               QLabel, QListWidget, QListWidgetItem, QMessageBox, QPushButton,
-                               QSpinBox, QToolButton, QVBoxLayout, QWidget)
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (QFileDialog, QGroupBox, QHBoxLayout, QInputDialog, QListWidget,
+                               QListWidgetItem, QMessageBox, QPushButton, QVBoxLayout, QWidget)
 from superqt.utils import create_worker
 
+from engine import photos
 from engine.projects import Project, ProjectError
 from engine.store import Workspace
+from gui.panels.finetune_images import ImagesBox, SessionTable, class_groups
+from gui.panels.finetune_message import Message, SkippedFiles
 from gui.panels.finetune_project import ProjectBar
-from gui.panels.finetune_thumbs import DropList, ThumbnailFiller, icon_grid, selected_paths
+from gui.panels.finetune_record import Recorder
+from gui.panels.finetune_thumbs import selected_paths
 
 log = logging.getLogger(__name__)
 
@@ -31,9 +34,7 @@ class CollectView(QWidget):
         super().__init__(parent)
         self.workspace, self.frame_source = workspace, frame_source
         self.dataset = None
-        self.session = None
-        self._burst_left = 0
-        self._last_frame = None
+        self._sides = None  # path -> "train" / "val" in the current split
         self._scan_token = None
         layout = QVBoxLayout(self)
 
@@ -47,7 +48,9 @@ class CollectView(QWidget):
         classes = QVBoxLayout(classes_box)
         self.classes = QListWidget()
         self.classes.currentRowChanged.connect(lambda _: self.show_class())
-        classes.addWidget(self.classes)
+        classes.addWidget(self.classes, 2)
+        self.sessions = SessionTable()
+        classes.addWidget(self.sessions, 3)
         class_buttons = QHBoxLayout()
         self.add_button, self.rename_button, self.delete_class_button = (
             QPushButton("Add…"), QPushButton("Rename…"), QPushButton("Delete…"))
@@ -58,66 +61,36 @@ class CollectView(QWidget):
             class_buttons.addWidget(button)
         classes.addLayout(class_buttons)
 
-        self.record_button = QPushButton("● Hold to record")
-        self.record_button.setToolTip("Records live frames into the selected class while held; "
-                                      "each press is one capture session")
-        self.record_button.pressed.connect(self.start_recording)
-        self.record_button.released.connect(self.stop_recording)
-        self.rate = QSpinBox()
-        self.rate.setRange(1, 30)
-        self.rate.setValue(5)
-        self.rate.setSuffix(" frames/s")
-        self.burst_button = QPushButton("Burst")
-        self.burst_button.clicked.connect(self.start_burst)
-        self.burst = QSpinBox()
-        self.burst.setRange(1, 500)
-        self.burst.setValue(20)
-        self.burst.setSuffix(" frames")
-        record_row, burst_row, import_row = QHBoxLayout(), QHBoxLayout(), QHBoxLayout()
-        record_row.addWidget(self.record_button, 1)
-        record_row.addWidget(self.rate)
-        burst_row.addWidget(self.burst_button, 1)
-        burst_row.addWidget(self.burst)
+        self.recorder = Recorder(frame_source, self._target)
+        self.recorder.stopped.connect(self._recorded)
+        self.recorder.message.connect(self.say)
+        self.record_button, self.rate = self.recorder.record_button, self.recorder.rate
+        self.burst_button, self.burst = self.recorder.burst_button, self.recorder.burst
+        classes.addWidget(self.recorder)
+        import_row = QHBoxLayout()
         self.import_files_button = QPushButton("Import files…")
         self.import_files_button.clicked.connect(self._import_files_dialog)
         self.import_folder_button = QPushButton("Import folder…")
         self.import_folder_button.clicked.connect(self._import_folder_dialog)
         import_row.addWidget(self.import_files_button)
         import_row.addWidget(self.import_folder_button)
-        for row in (record_row, burst_row, import_row):
-            classes.addLayout(row)
-        self._timer = QTimer(self, timeout=self._grab)
+        classes.addLayout(import_row)
+        classes_box.setMaximumWidth(300)
         middle.addWidget(classes_box, 0)
 
-        images_box = QGroupBox("Images (drop files or folders here)")
-        images = QVBoxLayout(images_box)
-        self.grid = icon_grid(DropList(), 80)
+        self.images = ImagesBox(self.sessions)
+        self.grid, self.thumbs = self.images.grid, self.images.thumbs
         self.grid.dropped.connect(self.import_paths)
-        self.thumbs = ThumbnailFiller(self.grid, 80)
-        images.addWidget(self.grid)
-        self.delete_images_button = QPushButton("Delete selected")
-        self.delete_images_button.setToolTip("Moves the selected images to the trash (the "
-                                             "system's, or the workspace's where there is none)")
+        self.delete_images_button = self.images.delete_button
         self.delete_images_button.clicked.connect(self.delete_selected)
-        images.addWidget(self.delete_images_button)
-        middle.addWidget(images_box, 1)
+        middle.addWidget(self.images, 1)
         layout.addLayout(middle, 1)
 
-        self.message = QLabel()
-        self.message.setWordWrap(True)
-        self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.message = Message()
         layout.addWidget(self.message)
-        self.skipped_toggle = QToolButton()
-        self.skipped_toggle.setCheckable(True)
-        self.skipped_toggle.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
-        self.skipped_toggle.setArrowType(Qt.ArrowType.RightArrow)
-        self.skipped_toggle.toggled.connect(self._toggle_skipped)
-        self.skipped_toggle.setVisible(False)
-        self.skipped = QListWidget()
-        self.skipped.setMaximumHeight(110)
-        self.skipped.setVisible(False)
-        layout.addWidget(self.skipped_toggle)
-        layout.addWidget(self.skipped)
+        self.skipped_files = SkippedFiles()
+        self.skipped_toggle, self.skipped = self.skipped_files.toggle, self.skipped_files.list
+        layout.addWidget(self.skipped_files)
         self._enable()
 
     # -- project ---------------------------------------------------------------------------
@@ -135,7 +108,8 @@ class CollectView(QWidget):
         return item.data(Qt.ItemDataRole.UserRole) if item is not None else None
 
     def refresh(self, select: str | None = None) -> None:
-        """Re-read the class list and counts, show the class's thumbnails, scan in the background."""
+        """Re-read the classes and their counts, show the class's sessions and thumbnails, and
+        scan in the background."""
         select = select or self.current_class()
         self.classes.blockSignals(True)
         self.classes.clear()
@@ -154,16 +128,26 @@ class CollectView(QWidget):
 
     def show_class(self) -> None:
         name = self.current_class()
-        self.thumbs.show(self.project.images(name) if self.project and name else [])
+        self.sessions.show_groups(class_groups(self.project, name) if self.project and name
+                                  else [], self._sides)
 
-    def _edit(self, action, *args, message: str = ""):
+    def show_split(self, split) -> None:
+        """Say in the session table where each session's images went (None: not known)."""
+        self._sides = None if split is None else {
+            **{item.path: "train" for item in split.train},
+            **{item.path: "val" for item in split.validation}}
+        self.sessions.set_sides(self._sides)
+        self.images.retip()
+
+    def _edit(self, action, *args) -> tuple[bool, object]:
+        """(True, what ``action`` returned), or (False, None) having said why it failed."""
         try:
             result = action(*args)
         except (ProjectError, OSError) as error:
             self.say(f"{error}.", error=True)
-            return None
-        self.say(message)
-        return result
+            return False, None
+        self.say("")
+        return True, result
 
     def _add_dialog(self) -> None:
         name, ok = QInputDialog.getText(self, "Add a class", "Class name:")
@@ -171,7 +155,7 @@ class CollectView(QWidget):
             self.add_class(name)
 
     def add_class(self, name: str) -> None:
-        if self._edit(self.project.add_class, name) is not None:
+        if self._edit(self.project.add_class, name)[0]:
             self.refresh(select=name.strip())
 
     def _rename_dialog(self) -> None:
@@ -180,8 +164,8 @@ class CollectView(QWidget):
             return
         new, ok = QInputDialog.getText(self, "Rename class", f"New name for '{old}':", text=old)
         if ok and new.strip() and new.strip() != old:
-            self._edit(self.project.rename_class, old, new)
-            self.refresh(select=new.strip())
+            ok, _ = self._edit(self.project.rename_class, old, new)
+            self.refresh(select=new.strip() if ok else old)
 
     def _delete_class_dialog(self) -> None:
         name = self.current_class()
@@ -191,23 +175,32 @@ class CollectView(QWidget):
                                       f"Move class '{name}' and its "
                                       f"{len(self.project.images(name))} images to the trash?")
         if answer == QMessageBox.StandardButton.Yes:
-            place = self._edit(self.project.delete_class, name)
-            if place is not None:
-                self.say(f"Moved '{name}' to the trash: {place}")
+            ok, place = self._edit(self.project.delete_class, name)
             self.refresh()
+            if ok:
+                self.say(f"Moved '{name}' to the trash: {place}")
 
     def delete_selected(self) -> None:
         paths = selected_paths(self.grid)
         if not paths or self.project is None:
             return
-        moved = self._edit(self.project.delete_images, paths)
-        if moved:
+        ok, moved = self._edit(self.project.delete_images, paths)
+        if ok and moved:
             self.refresh()
             places = ", ".join(sorted(set(moved)))
             self.say(f"Moved {len(moved)} image{'s' * (len(moved) != 1)} to the trash "
                      f"({places}); nothing was erased.")
 
     # -- recording ---------------------------------------------------------------------------
+    @property
+    def session(self):
+        """The capture session being recorded, or None."""
+        return self.recorder.session
+
+    def _target(self):
+        name = self._target_class()
+        return None if name is None else (self.project, name)
+
     def _target_class(self) -> str | None:
         name = self.current_class()
         if self.project is None or not self.project.editable or name is None:
@@ -217,50 +210,21 @@ class CollectView(QWidget):
 
     def start_recording(self, frames: int = 0) -> None:
         """Start a capture session into the selected class: ``frames`` frames, or until released."""
-        name = self._target_class()
-        if name is None:
-            return
-        try:
-            self.session = self.project.capture(name)
-        except (ProjectError, OSError) as error:
-            self.say(f"Cannot record: {error}.", error=True)
-            return
-        self._burst_left = frames
-        self._last_frame = None
-        self._timer.start(round(1000 / self.rate.value()))
-        self._grab()
-
-    def start_burst(self) -> None:
-        self.start_recording(self.burst.value())
+        self.recorder.start(frames)
 
     def stop_recording(self) -> None:
-        if self.session is None:
-            return
-        self._timer.stop()
-        session, self.session = self.session, None
+        self.recorder.stop()
+
+    def _recorded(self, session) -> None:
         self.refresh()
         self.say(f"Recorded {session.count} frame{'s' * (session.count != 1)} into "
                  f"'{session.folder.name}' (session {session.session}).")
 
-    def _grab(self) -> None:
-        frame = self.frame_source()
-        if self.session is None or frame is None or frame is self._last_frame:
-            return  # no new frame since the last one: never write the same frame twice
-        self._last_frame = frame
-        try:
-            self.session.add(frame)
-        except OSError as error:
-            self._timer.stop()
-            self.session = None
-            self.say(f"Recording stopped: {error}. Free some disk space.", error=True)
-            return
-        self.message.setText(f"Recording… {self.session.count} frames")
-        if self._burst_left and self.session.count >= self._burst_left:
-            self.stop_recording()
-
     # -- importing ---------------------------------------------------------------------------
     def _import_files_dialog(self) -> None:
-        files, _ = QFileDialog.getOpenFileNames(self, "Import images")
+        patterns = " ".join(f"*{suffix}" for suffix in photos.SUFFIXES)
+        files, _ = QFileDialog.getOpenFileNames(self, "Import images", "",
+                                                f"Images ({patterns});;All files (*)")
         if files:
             self.import_paths(files)
 
@@ -291,6 +255,7 @@ class CollectView(QWidget):
     def scan(self) -> None:
         """Decode every file once in a worker; ``scanned`` reports the dataset."""
         self.dataset = None
+        self._sides = None
         if self.project is None:
             return
         token = self._scan_token = object()
@@ -302,22 +267,12 @@ class CollectView(QWidget):
         if token is not self._scan_token:
             return
         self.dataset = dataset
-        self.skipped.clear()
-        for path, reason in dataset.skipped:
-            self.skipped.addItem(f"{path.parent.name}/{path.name}: {reason}")
-        count = len(dataset.skipped)
-        self.skipped_toggle.setText(f"Skipped files ({count})")
-        self.skipped_toggle.setVisible(bool(count))
-        self.skipped.setVisible(bool(count) and self.skipped_toggle.isChecked())
+        self.skipped_files.show_skipped(dataset.skipped, self.project.root)
         self.scanned.emit(dataset)
-
-    def _toggle_skipped(self, shown: bool) -> None:
-        self.skipped_toggle.setArrowType(Qt.ArrowType.DownArrow if shown else Qt.ArrowType.RightArrow)
-        self.skipped.setVisible(shown)
 
     # -- state -------------------------------------------------------------------------------
     def say(self, text: str, error: bool = False) -> None:
-        self.message.setStyleSheet("color: #b00020;" if error else "")
+        self.message.set_tone("error" if error else "")
         self.message.setText(text)
 
     def _enable(self) -> None:
@@ -328,3 +283,4 @@ class CollectView(QWidget):
                        self.burst_button, self.import_files_button, self.import_folder_button,
                        self.delete_images_button):
             widget.setEnabled(editable and has_class)
+

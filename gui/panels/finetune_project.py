@@ -65,9 +65,11 @@ class ProjectBar(QWidget):
         for folder in projects.workspace_projects(self.workspace):
             self.projects.addItem(folder.name, str(folder))
         if self.project is not None and not self.project.editable:
-            self.projects.addItem(f"{self.project.name} (read-only)", str(self.project.root))
+            root = self.project.root  # "hymenoptera/train" says more than "train"
+            self.projects.addItem(f"{root.parent.name}/{root.name} (read-only)", str(root))
         self.projects.setCurrentIndex(
             -1 if self.project is None else self.projects.findData(str(self.project.root)))
+        self.projects.setToolTip("" if self.project is None else str(self.project.root))
 
     def _picked(self, index: int) -> None:
         folder = self.projects.itemData(index)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QWidget
+from PySide6.QtWidgets import QHeaderView, QLabel, QVBoxLayout, QWidget
 
 from gui.panels.finetune_thumbs import ThumbnailFiller, icon_grid
 from gui.panels.results import ResultsView
@@ -24,6 +24,13 @@ class FileResultsView(ResultsView):
         self.per_class = QLabel()
         self.per_class.setWordWrap(True)
         self.layout().insertWidget(0, self.per_class)
+        for header in (self.matrix.horizontalHeader(), self.matrix.verticalHeader()):
+            header.setSectionResizeMode(QHeaderView.ResizeMode.Stretch)  # no empty corner
+        self.matrix.setToolTip("Rows: true class, columns: predicted class. Click a cell to see "
+                               "the validation images behind it.")
+        self.layout().setStretchFactor(self.matrix, 2)
+        self.layout().setStretchFactor(self.gallery, 3)
+        self.caption.setWordWrap(True)
         self.caption.setText("Train to see per-class accuracy and where the model goes wrong.")
 
     def show_outcome(self, outcome) -> None:
@@ -36,7 +43,8 @@ class FileResultsView(ResultsView):
         self.per_class.setText(
             f"Validation accuracy {100 * outcome.accuracy:.1f}%  ·  " + "  ·  ".join(
                 f"{name}: {100 * a:.0f}% of {n}" if n else f"{name}: no images"
-                for name, a, n in zip(outcome.class_names, outcome.per_class_accuracy(), counts)))
+                for name, a, n in zip(outcome.class_names, outcome.per_class_accuracy(), counts))
+            + "\nRows: true class, columns: predicted. Click a cell to see its images.")
         truth = np.array([item.label for item in outcome.validation])
         self.show_results([item.path for item in outcome.validation], truth, outcome.predicted,
                           outcome.class_names)
@@ -55,9 +63,13 @@ class Curves(QWidget):
 
     def __init__(self, parent=None):
         super().__init__(parent)
-        layout = QHBoxLayout(self)
+        layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        self.loss_plot = pg.PlotWidget(title="Loss (solid: train, dashed: validation)")
+        key = QLabel("Solid: training, dashed: validation. Blue: stage 1 (the head), red: stage 2 "
+                     "(fine-tuning).")
+        key.setWordWrap(True)
+        layout.addWidget(key)
+        self.loss_plot = pg.PlotWidget(title="Loss")
         self.accuracy_plot = pg.PlotWidget(title="Accuracy")
         for plot in (self.loss_plot, self.accuracy_plot):
             plot.setBackground("w")
@@ -83,7 +95,8 @@ class Curves(QWidget):
         for stage, colour in STAGES.items():
             history = self.history[stage]
             for key, plot in (("loss", self.loss_plot), ("accuracy", self.accuracy_plot)):
-                for name, style in ((key, Qt.PenStyle.SolidLine), (f"val_{key}", Qt.PenStyle.DashLine)):
+                for name, style in ((key, Qt.PenStyle.SolidLine),
+                                    (f"val_{key}", Qt.PenStyle.DashLine)):
                     values = history.get(name, [])
                     if values:
                         plot.plot(range(offset + 1, offset + len(values) + 1), values, symbol="o",
@@ -91,6 +104,12 @@ class Curves(QWidget):
                                   pen=pg.mkPen(colour, width=2, style=style),
                                   name=stage if name == key else None)
             offset += len(history.get("loss", []))
+        if not offset:  # before the first epoch: say what will appear
+            for plot, what in ((self.loss_plot, "loss"), (self.accuracy_plot, "accuracy")):
+                hint = pg.TextItem(f"{what}: drawn while training", color="#777",
+                                   anchor=(0.5, 0.5))
+                hint.setPos(0.5, 0.5)
+                plot.addItem(hint)
 
     def points(self) -> int:
         return sum(len(item.xData) for item in self.loss_plot.listDataItems())

@@ -1,115 +1,20 @@
-"""The training side of 'Collect & train': base and options, Train / Stop with ETA, results."""
+"""The training form of 'Collect & train': base, stage 1 and stage 2 options, Train / Stop."""
 
 from __future__ import annotations
 
-import logging
-import threading
-import time
-from dataclasses import dataclass
-
-from PySide6.QtCore import QObject, Signal
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QGroupBox,
-                               QHBoxLayout, QLabel, QLineEdit, QMessageBox, QProgressBar,
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QGridLayout,
+                               QGroupBox, QHBoxLayout, QLineEdit, QMessageBox, QProgressBar,
                                QPushButton, QSpinBox, QVBoxLayout, QWidget)
-from superqt.utils import create_worker
 
-from engine import embeddings, finetune, zoo
-from engine import split as splitting
+from engine import embeddings, finetune
 from engine.projects import ProjectError, check_name
-from engine.store import ModelInfo, Workspace, load_keras_model
+from engine.store import Workspace
+from gui.panels.finetune_base import BaseChoice
+from gui.panels.finetune_message import Message
+from gui.panels.finetune_picker import BasePicker
 
-log = logging.getLogger(__name__)
 OPTIMIZERS = ["adam", "sgd", "rmsprop", "adamax", "nadam"]
-
-
-@dataclass
-class BaseChoice:
-    """A zoo network with its weights, or a workspace model cut at a layer."""
-
-    zoo_name: str | None = None
-    weights: str | None = "imagenet"
-    model: ModelInfo | None = None
-    layer: str | None = None
-
-    def key(self) -> tuple:
-        if self.model is None:
-            return (self.zoo_name, self.weights)
-        stat = self.model.path.stat()
-        return (str(self.model.path), stat.st_mtime_ns, stat.st_size, self.layer)
-
-    def build(self) -> embeddings.Base:
-        """The base, built once per choice and kept: pressing Train again neither rebuilds the
-        network nor recompiles its forward call."""
-        key = self.key()
-        if key not in _BASES:
-            if self.model is None:
-                base = embeddings.zoo_base(self.zoo_name, self.weights)
-            else:
-                base = embeddings.model_base(load_keras_model(self.model.path), self.model.name,
-                                             self.model.input_size, self.model.preprocessing,
-                                             self.layer)
-            _BASES.clear()  # one network in memory at a time
-            _BASES[key] = base
-        return _BASES[key]
-
-    def forget(self) -> None:
-        """Drop the kept base (stage 2 has changed its weights)."""
-        _BASES.pop(self.key(), None)
-
-
-_BASES: dict = {}
-
-
-def run(project, fraction, choice: BaseChoice, options, workspace, name, report, cancel):
-    """Scan, split, build the base, train and (unless stopped) save: one worker's whole job."""
-    dataset = project.scan()
-    problems = dataset.problems()
-    if problems:
-        raise ValueError(" ".join(problems))
-    split = splitting.split(dataset, fraction)
-    report("base", 0, 0, {})
-    base = choice.build()
-    try:
-        outcome = finetune.train(dataset, split, base, options, cache_folder=workspace.cache_dir,
-                                 report=report, cancel=cancel)
-    finally:
-        if options.unfreeze:
-            choice.forget()
-    saved_error = None
-    if not outcome.stopped:
-        try:
-            finetune.save(outcome, dataset, split, base, options, workspace, name)
-        except OSError as error:
-            log.exception("saving %s failed", name)
-            saved_error = str(error)
-    return outcome, split, saved_error
-
-
-class TrainJob(QObject):
-    """Runs ``run`` in a worker thread and turns its callbacks into signals."""
-
-    progress = Signal(str, int, int, object)  # object: no dict conversion across threads
-    finished = Signal(object)
-    failed = Signal(object)
-
-    def __init__(self, parent=None):
-        super().__init__(parent)
-        self.cancel = threading.Event()
-        self.running = False
-
-    def start(self, *args) -> None:
-        self.cancel.clear()
-        self.running = True
-        create_worker(run, *args, lambda *a: self.progress.emit(*a), self.cancel, _connect={
-            "returned": self._done, "errored": self._error})
-
-    def _done(self, result) -> None:
-        self.running = False
-        self.finished.emit(result)
-
-    def _error(self, error) -> None:
-        self.running = False
-        self.failed.emit(error)
+DEFAULT_VARIANTS = 2  # augmented copies per image once a kind of augmentation is ticked
 
 
 class TrainForm(QWidget):
@@ -120,20 +25,10 @@ class TrainForm(QWidget):
         self.workspace = workspace
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        base_box = QGroupBox("Base network")
-        base_form = QFormLayout(base_box)
-        self.base = QComboBox()
-        self.base.activated.connect(lambda _: self._base_chosen())
-        self.weights = QComboBox()
-        self.weights.addItem("ImageNet", "imagenet")
-        self.weights.addItem("none (random, works offline)", None)
-        self.layer = QComboBox()
-        self.layer.setToolTip("The workspace model is cut here; the layer's output, averaged, "
-                              "is the embedding")
-        base_form.addRow("Base", self.base)
-        base_form.addRow("Weights", self.weights)
-        base_form.addRow("Cut at layer", self.layer)
-        layout.addWidget(base_box)
+        self.picker = BasePicker(workspace)
+        picker = self.picker
+        self.base, self.weights, self.layer = picker.base, picker.weights, picker.layer
+        layout.addWidget(self.picker)
 
         head_box = QGroupBox("Stage 1: a head on cached embeddings")
         form = QFormLayout(head_box)
@@ -143,11 +38,14 @@ class TrainForm(QWidget):
         self.optimizer = QComboBox()
         self.optimizer.addItems(OPTIMIZERS)
         self.augment = {kind: QCheckBox(kind) for kind in embeddings.AUGMENTATIONS}
-        augment = QHBoxLayout()
-        for box in self.augment.values():
-            augment.addWidget(box)
+        augment = QGridLayout()  # two by two: the form stays narrow
+        for i, box in enumerate(self.augment.values()):
+            box.toggled.connect(self._augment_toggled)
+            augment.addWidget(box, i // 2, i % 2)
         self.variants = _spin(0, 20, 0)
-        self.variants.setToolTip("Augmented copies per training image, each embedded once")
+        self.variants.setEnabled(False)
+        self.variants.setToolTip("Augmented copies per training image, each embedded once and "
+                                 "kept in the cache (tick a kind of augmentation first)")
         self.validation = QDoubleSpinBox()
         self.validation.setRange(0.05, 0.5)
         self.validation.setSingleStep(0.05)
@@ -159,20 +57,23 @@ class TrainForm(QWidget):
         form.addRow("Learning rate", self.learning_rate)
         form.addRow("Optimizer", self.optimizer)
         form.addRow("Augment", augment)
-        form.addRow("Variants", self.variants)
-        form.addRow("Validation", self.validation)
+        form.addRow("Copies per image", self.variants)
+        form.addRow("Validation share", self.validation)
         layout.addWidget(head_box)
 
         fine_box = QGroupBox("Stage 2: fine-tune end to end (SGD, momentum 0.9)")
+        fine_box.setToolTip("Unfreeze the base's top layers and train the whole network with SGD, "
+                            "momentum 0.9, at a small learning rate (the course's recipe)")
         fine_box.setCheckable(True)
         fine_box.setChecked(False)
         self.stage2 = fine_box
         fine = QFormLayout(fine_box)
         self.unfreeze = _spin(1, 500, 10)
-        self.unfreeze.setToolTip("The base's top K layers with weights become trainable")
+        self.unfreeze.setToolTip("The base's top K layers with weights become trainable "
+                                 "(batch normalization stays frozen)")
         self.fine_epochs = _spin(1, 200, 5)
         self.fine_learning_rate = _real(1e-4)
-        fine.addRow("Unfreeze top K", self.unfreeze)
+        fine.addRow("Unfreeze top K layers", self.unfreeze)
         fine.addRow("Epochs", self.fine_epochs)
         fine.addRow("Learning rate", self.fine_learning_rate)
         layout.addWidget(fine_box)
@@ -188,72 +89,32 @@ class TrainForm(QWidget):
         self.stop_button.setEnabled(False)
         self.use_button = QPushButton("Use it live")
         self.use_button.setEnabled(False)
+        self.use_button.setToolTip("Run the saved model in the Live tab, with your class names")
         for button in (self.train_button, self.stop_button, self.use_button):
             buttons.addWidget(button)
         run_form.addRow(buttons)
         self.bar = QProgressBar()
         self.bar.setFormat("")
         run_form.addRow(self.bar)
-        self.status = QLabel()
-        self.status.setWordWrap(True)
+        self.status = Message()
         run_form.addRow(self.status)
         layout.addWidget(run_box)
         layout.addStretch(1)
-        self.refresh_bases()
 
-    # -- base --------------------------------------------------------------------------------
     def refresh_bases(self) -> None:
-        current = self.base.currentData()
-        self.base.clear()
-        for name in zoo.ZOO:
-            self.base.addItem(name, name)
-        models = self.workspace.models()
-        if models:
-            self.base.insertSeparator(self.base.count())
-        for info in models:
-            self.base.addItem(f"{info.name} (workspace)", info)
-        index = -1
-        for i in range(self.base.count()):
-            data = self.base.itemData(i)
-            if data == current or (isinstance(data, ModelInfo) and isinstance(current, ModelInfo)
-                                   and data.path == current.path):
-                index = i
-        self.base.setCurrentIndex(index if index >= 0 else self.base.findData(zoo.DEFAULT_MODEL))
-        if index < 0 or self.layer.count() == 0:  # the same workspace model keeps its layers
-            self._base_chosen()
+        self.picker.refresh()
 
     def _base_chosen(self) -> None:
-        info = self.base.currentData()
-        workspace_model = isinstance(info, ModelInfo)
-        self.weights.setEnabled(not workspace_model)
-        self.layer.setEnabled(workspace_model)
-        self.layer.clear()
-        if workspace_model:
-            self.layer.addItem("loading layers…")
-            self.layer.setEnabled(False)
-            create_worker(lambda: embeddings.feature_layers(load_keras_model(info.path)),
-                          _connect={"returned": lambda names: self._layers(info, names),
-                                    "errored": lambda error: self._layers_failed(info, error)})
+        self.picker.base_chosen()
 
-    def _layers(self, info, names) -> None:
-        if self.base.currentData() is not info:
-            return
-        self.layer.clear()
-        self.layer.addItems(names)
-        self.layer.setEnabled(True)
-
-    def _layers_failed(self, info, error) -> None:
-        if self.base.currentData() is info:
-            self.layer.clear()
-            self.status.setText(f"{info.name} cannot be used as a base: {error}")
+    def _augment_toggled(self) -> None:
+        any_kind = any(box.isChecked() for box in self.augment.values())
+        self.variants.setEnabled(any_kind)
+        if any_kind and self.variants.value() == 0:
+            self.variants.setValue(DEFAULT_VARIANTS)  # a ticked kind with no copies did nothing
 
     def choice(self) -> BaseChoice:
-        info = self.base.currentData()
-        if isinstance(info, ModelInfo):
-            if not self.layer.isEnabled() or not self.layer.currentText():
-                raise ValueError(f"The layers of {info.name} are not read yet: wait a moment.")
-            return BaseChoice(model=info, layer=self.layer.currentText())
-        return BaseChoice(zoo_name=info, weights=self.weights.currentData())
+        return self.picker.choice()
 
     def options(self) -> finetune.Options:
         kinds = tuple(kind for kind, box in self.augment.items() if box.isChecked())
@@ -270,31 +131,6 @@ class TrainForm(QWidget):
             return check_name(self.name.text() or self.name.placeholderText())
         except ProjectError as error:
             raise ValueError(str(error)) from error
-
-
-class Progress:
-    """Turns the engine's (stage, done, total) reports into a bar with the stage and its ETA."""
-
-    NAMES = {"base": "Building the base", "embedding": "Embedding images",
-             "head": "Training the head", "fine-tuning": "Fine-tuning"}
-
-    def __init__(self, bar: QProgressBar):
-        self.bar, self.stage, self.started = bar, None, 0.0
-
-    def update(self, stage: str, done: int, total: int) -> None:
-        now = time.perf_counter()
-        if stage != self.stage:
-            self.stage, self.started = stage, now
-        if total <= 0:
-            self.bar.setRange(0, 0)
-            self.bar.setFormat(f"{self.NAMES.get(stage, stage)}…")
-            return
-        self.bar.setRange(0, 1000)
-        fraction = min(done / total, 1.0)
-        self.bar.setValue(round(1000 * fraction))
-        elapsed = now - self.started
-        eta = f" · ETA {elapsed / fraction - elapsed:.0f} s" if 0 < fraction < 1 else ""
-        self.bar.setFormat(f"{self.NAMES.get(stage, stage)} {done}/{total}{eta}")
 
 
 def _spin(low: int, high: int, value: int) -> QSpinBox:

@@ -1,5 +1,7 @@
 """The 'Collect & train' tab in the real window, driven with qtbot (offscreen, demo stream)."""
 
+import time
+import urllib.error
 from pathlib import Path
 
 import numpy as np
@@ -9,8 +11,10 @@ from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent
 from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox
 
+from engine import split as splitting
+from engine import zoo
 from engine.projects import session_group
-from engine.store import ModelInfo
+from engine.store import ModelInfo, load_keras_model
 
 
 @pytest.fixture
@@ -36,7 +40,16 @@ def make_class(collect, monkeypatch, *names):
         collect.add_button.click()
 
 
-def write_images(folder: Path, colour, count: int, seed: int = 0, size=40) -> list[Path]:
+def choose(combo, text: str) -> None:
+    """Pick the item called ``text`` as a person does (activated follows a click)."""
+    index = combo.findText(text)
+    assert index >= 0, text
+    combo.setCurrentIndex(index)
+    combo.activated.emit(index)
+
+
+def write_images(folder: Path, colour, count: int, seed: int = 0, size=40,
+                 stem: str = "img{:02d}") -> list[Path]:
     """``count`` noisy PNGs dominated by channel ``colour`` (0 red, 1 green, 2 blue)."""
     folder.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(seed)
@@ -44,7 +57,7 @@ def write_images(folder: Path, colour, count: int, seed: int = 0, size=40) -> li
     for i in range(count):
         image = rng.integers(0, 90, (size, size, 3)).astype(np.uint8)
         image[..., colour] = rng.integers(150, 255, (size, size))
-        paths.append(folder / f"img{i:02d}.png")
+        paths.append(folder / f"{stem.format(i)}.png")
         Image.fromarray(image).save(paths[-1])
     return paths
 
@@ -59,12 +72,19 @@ def test_make_a_project_and_classes_then_record_by_holding_the_button(panel, qtb
     make_class(collect, monkeypatch, "thumbs up", "wave")
     assert [collect.classes.item(i).text() for i in range(2)] == ["thumbs up  (0)", "wave  (0)"]
     assert collect.current_class() == "wave" and collect.record_button.isEnabled()
+    answer(monkeypatch, "thumbs up")  # a name that is taken: said, and nothing changes
+    collect.rename_button.click()
+    assert "already a class 'thumbs up'" in collect.message.text()
+    assert collect.current_class() == "wave"
 
     collect.rate.setValue(10)
     for session in range(2):
         before = len(images_of(workspace, "gestures", "wave"))
         qtbot.mousePress(collect.record_button, Qt.MouseButton.LeftButton)
         assert collect.session is not None
+        if session == 1:  # the rate can change while recording
+            collect.rate.setValue(20)
+            assert collect.recorder._timer.interval() == 50
         qtbot.waitUntil(lambda: len(images_of(workspace, "gestures", "wave")) >= before + 3,
                         timeout=5000)
         qtbot.mouseRelease(collect.record_button, Qt.MouseButton.LeftButton)
@@ -72,6 +92,10 @@ def test_make_a_project_and_classes_then_record_by_holding_the_button(panel, qtb
     files = images_of(workspace, "gestures", "wave")
     groups = {session_group(p) for p in files}
     assert len(groups) == 2  # one capture session per press
+    rows = collect.sessions.row_texts()  # a row per session with its count, after "All"
+    assert rows[0][:2] == ("All", str(len(files))) and len(rows) == 3
+    assert sorted(int(row[1]) for row in rows[1:]) == sorted(
+        sum(session_group(p) == g for p in files) for g in groups)
     frames = [np.asarray(Image.open(p)) for p in files]
     assert frames[0].shape == (120, 160, 3) and not np.array_equal(frames[0], frames[1])
     assert collect.classes.currentItem().text() == f"wave  ({len(files)})"
@@ -103,7 +127,7 @@ def test_import_a_folder_with_junk_and_open_a_read_only_folder(panel, qtbot, wor
                                                               monkeypatch, tmp_path):
     collect = panel.collect
     collect.bar.new_project("pets")
-    make_class(collect, monkeypatch, "cat")
+    make_class(collect, monkeypatch, "chat été 🐱")  # unicode class (folder) names
     source = tmp_path / "photos"
     write_images(source, 0, 3)
     (source / "notes.txt").write_text("not a picture")
@@ -112,9 +136,9 @@ def test_import_a_folder_with_junk_and_open_a_read_only_folder(panel, qtbot, wor
     collect.import_folder_button.click()
     qtbot.waitUntil(lambda: "Imported" in collect.message.text(), timeout=5000)
     text = collect.message.text()
-    assert "Imported 3 images into 'cat'" in text and "Skipped 2" in text
+    assert "Imported 3 images into 'chat été 🐱'" in text and "Skipped 2" in text
     assert "fake.jpg: not an image file Pillow can read" in text
-    assert len(list((workspace.projects_dir / "pets" / "cat").glob("*.png"))) == 3
+    assert len(list((workspace.projects_dir / "pets" / "chat été 🐱").glob("*.png"))) == 3
     assert sorted(p.name for p in source.iterdir()) == ["fake.jpg", "img00.png", "img01.png",
                                                         "img02.png", "notes.txt"]
 
@@ -125,6 +149,12 @@ def test_import_a_folder_with_junk_and_open_a_read_only_folder(panel, qtbot, wor
                        Qt.KeyboardModifier.NoModifier)
     collect.grid.dropEvent(event)
     qtbot.waitUntil(lambda: collect.grid.count() == 5, timeout=5000)
+    picked = write_images(tmp_path / "single", 2, 1, stem="ça {}")  # Import files…
+    monkeypatch.setattr(QFileDialog, "getOpenFileNames", lambda *a, **k: ([str(picked[0])], ""))
+    collect.import_files_button.click()
+    qtbot.waitUntil(lambda: collect.grid.count() == 6, timeout=5000)
+    assert (workspace.projects_dir / "pets" / "chat été 🐱" / "ça 0.png").is_file()
+    assert collect.classes.item(0).text() == "chat été 🐱  (6)"
 
     tree = tmp_path / "tree"
     write_images(tree / "train" / "ants", 0, 3)
@@ -138,7 +168,10 @@ def test_import_a_folder_with_junk_and_open_a_read_only_folder(panel, qtbot, wor
     assert collect.skipped_toggle.text() == "Skipped files (1)"
     collect.skipped_toggle.click()
     assert collect.skipped.isVisible()
-    assert "empty.jpg: the file is empty (0 bytes)" in collect.skipped.item(0).text()
+    assert collect.skipped.item(0).text() == "train/ants/empty.jpg: the file is empty (0 bytes)"
+    assert collect.sessions.row_texts() == [("All", "4", "training"),
+                                            ("train/ files", "4", "training")]
+    assert "keep their own split" in collect.images.caption.text()
     assert [collect.classes.item(i).text() for i in range(2)] == ["ants  (4)", "bees  (4)"]
 
     collect.bar.copy_button.click()
@@ -219,6 +252,9 @@ def test_train_on_a_tiny_project_then_use_the_model_live(panel, qtbot, workspace
     counts = np.array([[int(confusion.item(t, p).text()) for p in range(2)] for t in range(2)])
     assert counts.sum() == len(results._truth) >= 4
     assert "Validation accuracy" in results.per_class.text() and "red:" in results.per_class.text()
+    wrong = int(counts.sum() - np.trace(counts))  # the misclassified ones are shown first
+    assert results.gallery.count() == wrong and results.caption.text().startswith(
+        f"Misclassified validation images: {wrong} of {counts.sum()}")
     panel.views.setCurrentWidget(results)
     rect = confusion.visualItemRect(confusion.item(1, 1))
     qtbot.mouseClick(confusion.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
@@ -281,7 +317,9 @@ def test_problems_and_missing_weights_are_said_before_training(panel, qtbot, wor
     panel.form.train_button.click()  # offline: the ImageNet weights cannot be fetched
     qtbot.waitUntil(lambda: panel.form.train_button.isEnabled(), timeout=60000)
     text = panel.form.status.text()
-    assert "not on this computer" in text and "Weights to 'none" in text
+    assert "not on this computer" in text and "Traceback" not in text
+    assert "mobilenet_v2_weights_tf_dim_ordering_tf_kernels_1.0_224_no_top.h5" in text
+    assert str(zoo.keras_cache()) in text and "'from a file…'" in text
     assert not workspace.models_dir.exists() or not list(workspace.models_dir.glob("lonely*"))
 
 
@@ -289,7 +327,9 @@ def test_stage_two_fine_tunes_end_to_end_and_its_curves_follow_stage_one(panel, 
     tiny_base(workspace)
     colour_project(workspace, count=8)
     set_up_training(panel, qtbot, workspace, epochs=3)
+    choose(panel.form.optimizer, "rmsprop")
     panel.form.stage2.setChecked(True)
+    assert panel.form.fine_learning_rate.value() == 1e-4  # the course's SGD 1e-4, momentum 0.9
     panel.form.unfreeze.setValue(1)
     panel.form.fine_epochs.setValue(2)
     panel.form.train_button.click()
@@ -302,3 +342,181 @@ def test_stage_two_fine_tunes_end_to_end_and_its_curves_follow_stage_one(panel, 
     assert [1.0, 2.0, 3.0] in xs and [4.0, 5.0] in xs  # stage 2 carries on after stage 1
     saved = ModelInfo.read(workspace.models_dir / "colours.keras")
     assert saved.extra["options"]["unfreeze"] == 1 and saved.class_names == ["blue", "red"]
+    assert saved.extra["options"]["optimizer"] == "rmsprop"
+    assert saved.extra["options"]["fine_learning_rate"] == 1e-4
+
+
+def test_each_session_shows_its_count_and_its_side_of_the_split(panel, qtbot, workspace):
+    root = workspace.projects_dir / "hands"
+    for label, colour in (("open", 0), ("fist", 2)):
+        for n, count in enumerate((6, 4, 3)):
+            write_images(root / label, colour, count, seed=n,
+                         stem=f"cap-20240314-10{n}000-000-{{:04d}}")
+        write_images(root / label, colour, 2, seed=9)  # two imported files
+    collect, table = panel.collect, panel.collect.sessions
+    collect.bar.refresh()
+    collect.bar.open_folder(root)
+    qtbot.waitUntil(lambda: collect.dataset is not None and bool(table.sides), timeout=10000)
+    assert collect.current_class() == "fist"
+
+    def expected():
+        parts = splitting.split(collect.dataset, panel.form.validation.value())
+        validation = {item.path for item in parts.validation}
+        rows = []
+        for n, count in enumerate((6, 4, 3)):
+            paths = {p for p in (root / "fist").glob(f"cap-20240314-10{n}*")}
+            assert paths <= validation or not paths & validation  # a session is never cut in two
+            rows.append((f"14 Mar 10:{n}0:00", str(count),
+                         "validation" if paths <= validation else "training"))
+        imported = sum(p in validation for p in (root / "fist").glob("img*.png"))
+        rows.append(("imported files", "2",
+                     {0: "training", 2: "validation"}.get(imported, "1 train, 1 val")))
+        return rows
+
+    assert table.row_texts()[1:] == expected()
+    assert "validation" in [row[2] for row in table.row_texts()[1:4]]
+    assert all(warning in panel.checks.text()
+               for warning in splitting.split(collect.dataset, 0.2).warnings)
+    assert table.row_texts()[0][:2] == ("All", "15")
+    assert "session's frames stay on one side" in collect.images.caption.text()
+
+    item = table.topLevelItem(1)  # a click shows that session's thumbnails only
+    qtbot.mouseClick(table.viewport(), Qt.MouseButton.LeftButton,
+                     pos=table.visualItemRect(item).center())
+    assert collect.grid.count() == 6
+    assert collect.images.caption.text().startswith("Showing session 14 Mar 10:00:00 only.")
+    assert table.topLevelItem(1).toolTip(0) == "14 Mar 10:00:00: 6 images"
+    side = expected()[0][2]
+    assert all(collect.grid.item(i).toolTip().endswith(f"session 14 Mar 10:00:00 · {side}")
+               for i in range(6))
+
+    before = table.row_texts()
+    panel.form.validation.setValue(0.5)  # a new share: the rows follow at once
+    assert table.row_texts()[1:] == expected() and table.row_texts() != before
+    assert collect.grid.count() == 6  # still that session's thumbnails
+
+
+def test_a_workspace_model_without_an_image_input_is_refused_as_a_base(panel, qtbot, workspace):
+    import keras
+
+    digits = keras.Sequential([keras.Input((784,)), keras.layers.Dense(10, activation="softmax")])
+    workspace.save_model(digits, [str(i) for i in range(10)], (28, 28), "mnist", "digits")
+    form = panel.form
+    form.refresh_bases()
+    choose(form.base, "digits (workspace)")
+    qtbot.waitUntil(lambda: "cannot be a base" in form.picker.note.text(), timeout=20000)
+    note = form.picker.note.text()
+    assert "digits.keras takes (784,)" in note and "input (H, W, 1)" in note
+    index = form.base.findText("digits (workspace: cannot be a base)")
+    assert index >= 0 and not form.base.model().item(index).isEnabled()
+    assert "(784,)" in form.base.itemData(index, Qt.ItemDataRole.ToolTipRole)
+    assert form.base.currentText() == "MobileNetV2" and form.choice().zoo_name == "MobileNetV2"
+    form.refresh_bases()  # still refused after the list is read again
+    assert not form.base.model().item(form.base.findText("digits (workspace: cannot be a base)")
+                                      ).isEnabled()
+
+
+def test_zoo_base_weights_from_a_file(panel, qtbot, workspace, monkeypatch, tmp_path):
+    import h5py
+    import keras
+    from keras.src.legacy.saving import legacy_h5_format
+
+    colour_project(workspace, count=6)
+    panel.collect.bar.refresh()
+    panel.collect.bar.open_folder(workspace.projects_dir / "colours")
+    form = panel.form
+    choose(form.base, "MobileNetV3Small")
+    picked = []
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (str(picked[-1]), ""))
+
+    picked.append(tmp_path / "notes.h5")
+    picked[-1].write_text("not weights")
+    choose(form.weights, "from a file…")
+    assert "notes.h5 is not a Keras weights file" in form.picker.note.text()
+    assert form.weights.currentData() == "imagenet" and form.weights.count() == 3
+
+    # Keras' ImageNet format (legacy HDF5) for the whole network, classifier included
+    whole = zoo.build("MobileNetV3Small", None, top=True)
+    weights = whole.get_weights()
+    weights[0][:] = 0.0456  # the first convolution's kernel, recognisable later
+    whole.set_weights(weights)
+    picked.append(tmp_path / "whole.h5")
+    with h5py.File(picked[-1], "w") as handle:
+        legacy_h5_format.save_weights_to_hdf5_group(handle, whole)
+    choose(form.weights, "from a file…")
+    assert form.weights.currentText() == "file: whole.h5"
+    form.augment["flip"].click()  # ticking a kind makes copies: it never does nothing
+    assert form.variants.isEnabled() and form.options().variants == 2
+    form.epochs.setValue(2)
+    form.name.setText("from file")
+    form.train_button.click()
+    qtbot.waitUntil(lambda: form.train_button.isEnabled(), timeout=120000)
+    assert "Saved 'from file'" in form.status.text(), form.status.text()
+    assert "36 computed" in form.status.text()  # 12 images, each with 2 flipped copies
+    saved = load_keras_model(workspace.models_dir / "from file.keras")
+    assert np.allclose(saved.layers[1].get_weights()[0], 0.0456)  # the file's weights were used
+
+    small = keras.Sequential([keras.Input((8,)), keras.layers.Dense(3)])
+    picked.append(tmp_path / "small.weights.h5")
+    small.save_weights(picked[-1])
+    choose(form.weights, "from a file…")
+    form.name.setText("wrong file")
+    form.train_button.click()
+    qtbot.waitUntil(lambda: form.train_button.isEnabled(), timeout=120000)
+    text = form.status.text()
+    assert text.startswith("Training did not start: The weights in small.weights.h5 do not fit "
+                           "MobileNetV3Small") and "Traceback" not in text
+    assert not (workspace.models_dir / "wrong file.keras").exists()
+
+
+def test_stop_while_imagenet_weights_download(panel, qtbot, workspace, monkeypatch):
+    from keras.src.utils import file_utils
+
+    blocks = []
+
+    def slow(url, filename, hook):
+        for block in range(1, 2001):
+            blocks.append(block)
+            hook(block, 8192, 8192 * 2000)
+            time.sleep(0.01)
+        raise urllib.error.URLError("unreachable")
+
+    monkeypatch.setattr(file_utils, "urlretrieve", slow)
+    colour_project(workspace, count=3)
+    panel.collect.bar.refresh()
+    panel.collect.bar.open_folder(workspace.projects_dir / "colours")
+    form = panel.form
+    assert form.weights.currentData() == "imagenet"
+    form.train_button.click()
+    qtbot.waitUntil(lambda: "Downloading ImageNet weights" in form.bar.format(), timeout=60000)
+    qtbot.waitUntil(lambda: "ETA" in form.bar.format(), timeout=5000)
+    assert " / 16.4 MB" in form.bar.format()
+    form.stop_button.click()
+    qtbot.waitUntil(lambda: form.train_button.isEnabled(), timeout=30000)
+    assert len(blocks) < 2000 and "Stopped" in form.status.text()
+    assert not (workspace.models_dir / "colours.keras").exists()
+
+
+def test_disk_full_while_saving_keeps_the_earlier_model(panel, qtbot, workspace, monkeypatch):
+    import errno
+
+    from engine.store import Workspace
+
+    tiny_base(workspace)
+    colour_project(workspace, count=6)
+    earlier = workspace.models_dir / "colours.keras"
+    earlier.write_bytes(b"the earlier model")
+    set_up_training(panel, qtbot, workspace, epochs=2)
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(Workspace, "save_model", full)
+    monkeypatch.setattr(QMessageBox, "question", lambda *a: QMessageBox.StandardButton.Yes)
+    panel.form.train_button.click()
+    qtbot.waitUntil(lambda: panel.form.train_button.isEnabled(), timeout=60000)
+    text = panel.form.status.text()
+    assert "could not be saved" in text and "No space left on device" in text
+    assert "Free some disk space" in text and "Traceback" not in text
+    assert earlier.read_bytes() == b"the earlier model"
+    assert not panel.form.use_button.isEnabled()
