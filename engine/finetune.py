@@ -175,7 +175,8 @@ def train(dataset: Dataset, split: Split, base: Base, options: Options = Options
                        callbacks=[validation, progress])
     outcome.history = {k: [float(v) for v in vs] for k, vs in history.history.items()}
 
-    inputs = keras.Input((*base.input_size, 3))
+    channels = base.model.input_shape[-1] or 3  # 1 for a grayscale base (an MNIST lab model)
+    inputs = keras.Input((*base.input_size, channels))
     model = keras.Model(inputs, head(base.model(inputs)), name="finetuned")
     if options.unfreeze and not cancel.is_set():
         outcome.fine_history = _fine_tune(model, base, split, options, report, cancel)

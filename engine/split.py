@@ -27,6 +27,22 @@ def _rank(group: str) -> str:
     return hashlib.sha1(group.encode("utf-8")).hexdigest()
 
 
+def _validation_groups(groups: dict[str, list], target: float) -> set[str]:
+    """Groups, in hash order, each taken only if it brings validation's size nearer ``target``
+    (a long session is skipped rather than overshoot); at least one group when there are two."""
+    if len(groups) < 2:
+        return set()
+    chosen, taken = set(), 0
+    for key in sorted(groups, key=_rank):
+        size = len(groups[key])
+        if abs(taken + size - target) < abs(taken - target):
+            chosen.add(key)
+            taken += size
+    if not chosen:
+        chosen.add(min(groups, key=lambda key: (len(groups[key]), _rank(key))))
+    return chosen
+
+
 def split(dataset: Dataset, fraction: float = 0.2) -> Split:
     """Split ``dataset``: folders named train/val keep theirs; otherwise about ``fraction`` of
     each class's groups go to validation."""
@@ -46,19 +62,19 @@ def split(dataset: Dataset, fraction: float = 0.2) -> Split:
                             f"by file, so validation holds near-copies of training images and will "
                             f"look better than it is. Record a second session.")
             groups = {_rank(str(item.path)): [item] for item in items}
-        target = fraction * len(items)
-        taken = 0
-        for key in sorted(groups, key=_rank):
-            if taken >= target or len(groups) < 2:
-                train += groups[key]
-            else:
-                validation += groups[key]
-                taken += len(groups[key])
+        chosen = _validation_groups(groups, fraction * len(items))
+        for key, group in groups.items():
+            (validation if key in chosen else train).extend(group)
         # keep at least one group for training
         if items and all(item in validation for item in items):
             moved = [item for item in validation if item.label == label][: 1]
             validation = [item for item in validation if item not in moved]
             train += moved
+    share = len(validation) / max(1, len(dataset.items))
+    if share > fraction + 0.1 and not any(item.fixed_split for item in dataset.items):
+        warnings.append(f"Validation holds {share:.0%} of the images, not {fraction:.0%}: a "
+                        f"capture session is never split, so a few long sessions tip the balance "
+                        f"(see the Session table). Record more, shorter sessions.")
     for label, name in enumerate(dataset.class_names):
         count = sum(1 for item in validation if item.label == label)
         if count < MIN_VALIDATION:

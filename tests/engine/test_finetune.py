@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from engine import embeddings, finetune, projects, split, zoo
+from engine import embeddings, finetune, model_fit, projects, split, zoo
 from engine.callbacks import QuickValidation
 from engine.store import load_keras_model
 from tests.conftest import COLOURS, colour_model, solid
@@ -139,6 +139,30 @@ def test_the_split_keeps_capture_sessions_together_and_warns(workspace):
     parts = split.split(single.scan(), 0.2)
     assert any("one capture session" in w for w in parts.warnings)
     assert 0 < len(parts.validation) < 20
+
+
+def test_a_long_session_is_not_taken_when_it_would_overshoot_the_validation_share(workspace):
+    project = projects.new_project(workspace, "long-session")
+    names = [f"cap-20260101-1200{n:02d}-000" for n in range(40)]
+    sessions = sorted(names, key=lambda name: split._rank(
+        projects.session_group(project.root / "red" / f"{name}-0000.png")))
+    colour_images(project.root / "red", "red", 20, sessions[0])  # the first in the split's order
+    for n, session in enumerate(sessions[1:6]):
+        colour_images(project.root / "red", "red", 4, session, seed=n + 1)
+    colour_images(project.root / "blue", "blue", 40, sessions[6])
+    parts = split.split(project.scan(), 0.2)  # red: 40 images, a fifth is 8
+    red = [i for i in parts.validation if i.label == project.scan().class_names.index("red")]
+    assert len(red) == 8 and all(i.path.name.startswith(tuple(sessions[1:6])) for i in red)
+    assert not any("Validation holds" in warning for warning in parts.warnings)
+    two = projects.new_project(workspace, "two-long-sessions")
+    for colour, first in (("red", 7), ("blue", 9)):
+        for n in range(2):
+            colour_images(two.root / colour, colour, 10, sessions[first + n], seed=n)
+    parts = split.split(two.scan(), 0.2)  # one session of two is half of each class
+    assert len(parts.validation) == 20
+    assert ("Validation holds 50% of the images, not 20%: a capture session is never split, so a "
+            "few long sessions tip the balance (see the Session table). Record more, shorter "
+            "sessions.") in parts.warnings
 
 
 def test_a_tree_with_train_and_val_folders_keeps_its_split(workspace, tmp_path):
@@ -306,3 +330,23 @@ def test_embedding_in_batches_keeps_each_image_with_its_vector_and_stops_when_as
     stopped = embeddings.embed(paths, colour_base, batch_size=4, cancel=cancel,
                                report=lambda done, total: (seen.append(done), cancel.set()))
     assert stopped is None and seen == [0]
+
+
+def test_a_grayscale_mnist_lab_model_is_a_base_whose_fine_tuned_model_runs_live(workspace):
+    keras.utils.set_random_seed(0)
+    digits = keras.Sequential([keras.Input((28, 28, 1)), keras.layers.Conv2D(4, 3, name="c"),
+                               keras.layers.GlobalAveragePooling2D(name="pool"),
+                               keras.layers.Dense(10, activation="softmax")])
+    info = workspace.save_model(digits, [str(i) for i in range(10)], (28, 28), "mnist", "digits")
+    model = load_keras_model(info.path)
+    model_fit.check_saved_base(model, info)  # a 1-channel base is fine with 'mnist' preprocessing
+    base = embeddings.model_base(model, info.name, info.input_size, info.preprocessing, "pool")
+    project = colour_project(workspace)
+    dataset = project.scan()
+    parts = split.split(dataset, 0.34)
+    outcome = finetune.train(dataset, parts, base, finetune.Options(epochs=2))
+    saved = finetune.save(outcome, dataset, parts, base, finetune.Options(), workspace, "grey")
+    assert saved.preprocessing == "mnist" and saved.input_size == (28, 28)
+    probabilities, labels = zoo.workspace_classifier(saved, alpha=0.0).classify(
+        solid("red", (120, 160)))
+    assert probabilities.shape == (3,) and {name for name, _ in labels} <= set(COLOURS)
