@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import re
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -90,7 +91,9 @@ def model_base(model, name: str, input_size, preprocessing: str, layer: str | No
         output = keras.layers.GlobalAveragePooling2D(name="embedding_pool")(output)
     elif len(output.shape) != 2:
         output = keras.layers.Flatten(name="embedding_flatten")(output)
-    cut = keras.Model(model.inputs, output, name=f"{name}_to_{layer}")
+    # TensorFlow takes a model's name as a scope name: no spaces or other punctuation
+    scope = re.sub(r"[^A-Za-z0-9_.-]", "_", f"{name}_to_{layer}")
+    cut = keras.Model(model.inputs, output, name=scope)
     return Base(f"{name} at {layer}", cut, tuple(input_size), preprocessing,
                 f"{name}-{_fingerprint(cut)}")
 

@@ -350,3 +350,10 @@ def test_a_grayscale_mnist_lab_model_is_a_base_whose_fine_tuned_model_runs_live(
     probabilities, labels = zoo.workspace_classifier(saved, alpha=0.0).classify(
         solid("red", (120, 160)))
     assert probabilities.shape == (3,) and {name for name, _ in labels} <= set(COLOURS)
+
+
+def test_a_workspace_model_named_with_spaces_and_punctuation_is_a_base(workspace):
+    project = colour_project(workspace, sessions=1, per_session=2)
+    paths = [item.path for item in project.scan().items]
+    base = embeddings.model_base(colour_model(), "my model (v2)", (32, 32), "unit")
+    assert embeddings.embed(paths, base).shape == (6, 1, 3)  # TensorFlow took the name as a scope
