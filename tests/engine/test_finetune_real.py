@@ -9,6 +9,7 @@ from engine import datasets, embeddings, finetune, photos, projects, split, zoo
 from engine.store import ModelInfo
 from tests.conftest import SHARED_DATA, real_data
 
+
 def test_the_ants_and_bees_tree_trains_headless_to_a_model_the_live_view_runs(workspace, capsys):
     root = real_data(SHARED_DATA / "hymenoptera")
     dataset = projects.open_project(workspace, root).scan()
@@ -30,50 +31,73 @@ def test_the_ants_and_bees_tree_trains_headless_to_a_model_the_live_view_runs(wo
     assert {name for name, _ in labels} == {"ants", "bees"}
 
 
+SIDE, PIECES = 40, 4  # a 40x40 canvas: one item at a random place among 4 fragments of others
+
+
+def _cluttered(items, pool, rng):
+    """Each 28x28 item at a random place on a 40x40 canvas strewn with 8x8 fragments of other
+    pictures: objects on a busy background, as in webcam photos. On clean Fashion-MNIST random
+    convolutions and a standardising linear head already reach about 0.85 on classes 5-9 (the
+    pixels are nearly linearly separable), which leaves no room for transfer to show."""
+    canvases = np.zeros((len(items), SIDE, SIDE), np.uint8)
+    for canvas, item in zip(canvases, items):
+        for _ in range(PIECES):
+            source = pool[rng.integers(len(pool))]
+            y, x = rng.integers(0, 20, 2)
+            py, px = rng.integers(0, SIDE - 8, 2)
+            canvas[py:py + 8, px:px + 8] = np.maximum(canvas[py:py + 8, px:px + 8],
+                                                      source[y:y + 8, x:x + 8])
+        oy, ox = rng.integers(0, SIDE - 27, 2)
+        canvas[oy:oy + 28, ox:ox + 28] = np.maximum(canvas[oy:oy + 28, ox:ox + 28], item)
+    return canvases
+
+
 def _cnn(seed):
-    """Four conv blocks down to 1x1: random, their features are weak; trained, they transfer."""
-    keras.utils.set_random_seed(seed)
-    # Seeded initializers: the global seed generator's state depends on what ran before in the
-    # process, and random bases differ a lot (0.74 to 0.89 here) from one draw to another.
+    """Four conv-batchnorm blocks averaged into 64 features ("features"), then 5 classes."""
+    # Seeded initializers: the global seed generator's state depends on what ran before.
     init = lambda n: keras.initializers.GlorotUniform(seed=100 * seed + n)  # noqa: E731
-    layers = [keras.Input((28, 28, 3))]
+    layers = [keras.Input((SIDE, SIDE, 3))]
     for n, filters in enumerate((16, 32, 64, 64)):
-        layers += [keras.layers.Conv2D(filters, 3, padding="same", activation="relu",
-                                       kernel_initializer=init(n)),
-                   keras.layers.MaxPooling2D()]
-    layers += [keras.layers.Flatten(name="features"),
+        layers += [keras.layers.Conv2D(filters, 3, padding="same", kernel_initializer=init(n)),
+                   keras.layers.BatchNormalization(), keras.layers.ReLU()]
+        if n < 3:
+            layers.append(keras.layers.MaxPooling2D())
+    layers += [keras.layers.GlobalAveragePooling2D(name="features"),
                keras.layers.Dense(5, activation="softmax", kernel_initializer=init(9))]
     return keras.Sequential(layers)
 
 
-def test_a_base_pretrained_on_other_fashion_classes_learns_the_new_ones(workspace):
+def test_a_base_pretrained_on_other_fashion_classes_beats_a_random_one(workspace):
     real_data(datasets.FASHION_DIRS[0])
     data = datasets.load_fashion_mnist()
-    first = data.y_train < 5
-    x = np.repeat(data.x_train[first][:6000, ..., None], 3, axis=3).astype(np.float32) / 255
+    rng = np.random.default_rng(0)
+    keras.utils.set_random_seed(0)
+    first = np.flatnonzero(data.y_train < 5)[:15000]
+    x = np.repeat(_cluttered(data.x_train[first], data.x_train, rng)[..., None], 3, axis=3)
     pretrained = _cnn(0)
-    pretrained.compile("adam", "sparse_categorical_crossentropy")
-    pretrained.fit(x, data.y_train[first][:6000], epochs=2, batch_size=64, verbose=0)
+    pretrained.compile(keras.optimizers.Adam(3e-3), "sparse_categorical_crossentropy")
+    pretrained.fit(x.astype(np.float32) / 255, data.y_train[first], epochs=2, batch_size=64,
+                   verbose=0)
 
     project = projects.new_project(workspace, "fashion 5-9")
-    rng = np.random.default_rng(0)
     for label in range(5, 10):
         folder = project.root / data.class_names[label].replace("/", "-")
         folder.mkdir()
-        for n, index in enumerate(rng.choice(np.flatnonzero(data.y_test == label), 60, False)):
-            Image.fromarray(data.x_test[index]).save(folder / f"{n:03d}.png")
+        chosen = rng.choice(np.flatnonzero(data.y_test == label), 60, False)
+        for n, picture in enumerate(_cluttered(data.x_test[chosen], data.x_train, rng)):
+            Image.fromarray(picture).save(folder / f"{n:03d}.png")
     dataset = project.scan()
     parts = split.split(dataset, 0.5)
     options = finetune.Options(epochs=40, learning_rate=3e-3)
     accuracy = {}
-    for name, model in (("pretrained", pretrained), ("random", _cnn(1))):
-        base = embeddings.model_base(model, name, (28, 28), "unit", "features")
+    for name, model in [("pretrained", pretrained)] + [(f"random {s}", _cnn(s)) for s in (1, 2, 3)]:
+        base = embeddings.model_base(model, name, (SIDE, SIDE), "unit", "features")
         accuracy[name] = finetune.train(dataset, parts, base, options).accuracy
     print(accuracy)
-    # Measured here with seeded initializers (tensorflow, 150 validation images): pretrained
-    # 0.833, random 0.880. NOT the wide margin issue 4 asks for: with the head standardising its
-    # inputs, a random 4-block CNN's features are as good as ones pretrained on classes 0-4
-    # (unseeded draws gave the random base 0.74 to 0.89). The pretrained base must still learn
-    # the new classes well; the comparison stays printed for whoever takes this further.
-    assert accuracy["pretrained"] > 0.80, accuracy
-    assert accuracy["random"] > 0.5, accuracy
+    random = [v for k, v in accuracy.items() if k != "pretrained"]
+    # Measured here (150 validation images): tensorflow: pretrained 0.660, random 0.520, 0.513,
+    # 0.547 (0.13 above their mean); torch: pretrained 0.613, random 0.533, 0.547, 0.527 (0.08
+    # above). Without clutter the two are level (pretrained 0.83, random 0.79 to 0.88).
+    assert accuracy["pretrained"] > 0.58, accuracy
+    assert accuracy["pretrained"] > max(random), accuracy
+    assert accuracy["pretrained"] > np.mean(random) + 0.05, accuracy
