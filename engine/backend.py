@@ -76,6 +76,13 @@ def compiled_forward(model, xla: bool = False) -> Callable[[np.ndarray], np.ndar
     return forwards[name()](model, xla)
 
 
+def compiles_per_shape() -> bool:
+    """Whether a compiled call is compiled again for each new input shape (JAX). TensorFlow's
+    functions generalise the batch axis after a second shape and torch compiles nothing, so
+    only under JAX is padding a short last batch to full size cheaper than a new compile."""
+    return name() == "jax"
+
+
 def _tf_forward(model, xla):
     import tensorflow as tf
 

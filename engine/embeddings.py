@@ -178,7 +178,7 @@ def embed(paths, base: Base, *, variants: int = 0, kinds=(), cache: EmbeddingCac
             batches.close()
             return None
         vectors = base.forward(batch)
-        for (_, _, key, _), vector in zip(chunk, vectors.reshape(batch_size, -1)):
+        for (_, _, key, _), vector in zip(chunk, vectors.reshape(len(batch), -1)):
             results[key] = vector
         done += len(chunk)
         report(done, total)
@@ -198,7 +198,8 @@ def _prepared(chunks, base: Base, preprocess, kinds, batch_size: int):
                 decoded = {path: load_input(path, base.input_size)}  # variants follow their image
             image = decoded[path]
             images.append(image if v == 0 else augment(image, kinds, seed))
-        images += [images[-1]] * (batch_size - len(images))  # one batch shape: one compilation
+        if backend.compiles_per_shape():  # one batch shape: one compilation
+            images += [images[-1]] * (batch_size - len(images))
         return np.asarray(preprocess(np.stack(images).astype(np.float32)), np.float32)
 
     with ThreadPoolExecutor(1, thread_name_prefix="decode") as pool:

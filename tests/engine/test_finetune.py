@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from engine import embeddings, finetune, model_fit, projects, split, zoo
+from engine import backend, embeddings, finetune, model_fit, projects, split, zoo
 from engine.callbacks import QuickValidation
 from engine.store import load_keras_model
 from tests.conftest import COLOURS, colour_model, solid
@@ -326,6 +326,11 @@ def test_embedding_in_batches_keeps_each_image_with_its_vector_and_stops_when_as
                                rtol=1e-5, atol=1e-6)
     singles = [embeddings.embed([p], colour_base, batch_size=1)[0] for p in paths[::7]]
     np.testing.assert_allclose(np.stack(singles), one_batch[::7], rtol=1e-5, atol=1e-6)
+    sizes, forward = [], colour_base.forward
+    colour_base.forward = lambda batch: (sizes.append(len(batch)), forward(batch))[1]
+    embeddings.embed(paths[:10], colour_base, batch_size=4)
+    # a short last batch is padded only where each new shape means a new compilation (JAX)
+    assert sizes == ([4, 4, 4] if backend.compiles_per_shape() else [4, 4, 2])
     cancel, seen = threading.Event(), []
     stopped = embeddings.embed(paths, colour_base, batch_size=4, cancel=cancel,
                                report=lambda done, total: (seen.append(done), cancel.set()))
