@@ -362,3 +362,28 @@ def test_a_workspace_model_named_with_spaces_and_punctuation_is_a_base(workspace
     paths = [item.path for item in project.scan().items]
     base = embeddings.model_base(colour_model(), "my model (v2)", (32, 32), "unit")
     assert embeddings.embed(paths, base).shape == (6, 1, 3)  # TensorFlow took the name as a scope
+
+
+def test_the_in_memory_fit_gives_keras_callbacks_epoch_averages_and_stops_within_a_batch():
+    rng = np.random.default_rng(1)
+    x, y = rng.normal(size=(50, 4)).astype("float32"), rng.integers(0, 2, 50)
+    x[y == 1] += 2.0
+    head = finetune.build_head(4, 2, 0.0, x)
+    head.compile(keras.optimizers.Adam(0.05), "sparse_categorical_crossentropy",
+                 metrics=["accuracy"])
+    batches = []
+    record = keras.callbacks.LambdaCallback(
+        on_train_batch_end=lambda batch, logs: batches.append((logs["loss"], logs["accuracy"])))
+    history = finetune.fit_in_memory(head, x, y, 16, 8, [record])
+    assert len(history["loss"]) == 8 and len(batches) == 8 * 4  # 16 + 16 + 16 + 2
+    sizes = np.array([16, 16, 16, 2])
+    first_epoch = np.array(batches[:4])
+    np.testing.assert_allclose([history["loss"][0], history["accuracy"][0]],
+                               sizes @ first_epoch / 50, rtol=1e-6)  # averaged over examples
+    assert history["loss"][-1] < history["loss"][0] / 2 and history["accuracy"][-1] > 0.9
+
+    stop = keras.callbacks.LambdaCallback(
+        on_train_batch_end=lambda batch, logs: setattr(head, "stop_training", batch == 1))
+    batches.clear()
+    assert len(finetune.fit_in_memory(head, x, y, 16, 8, [record, stop])["loss"]) == 1
+    assert len(batches) == 2

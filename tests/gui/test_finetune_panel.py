@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox
 
 from engine import split as splitting
 from engine import zoo
+from engine.callbacks import QuickValidation
 from engine.projects import session_group
 from engine.store import ModelInfo, load_keras_model
 
@@ -278,6 +279,9 @@ def test_stop_mid_run_keeps_the_earlier_model(panel, qtbot, workspace, monkeypat
     earlier = workspace.models_dir / "colours.keras"
     earlier.write_bytes(b"the earlier model")
     set_up_training(panel, qtbot, workspace, epochs=400)
+    slow = QuickValidation.on_epoch_end  # the head on 12 images runs 400 epochs in seconds
+    monkeypatch.setattr(QuickValidation, "on_epoch_end",
+                        lambda *args: (time.sleep(0.05), slow(*args))[1])
     asked = []
     monkeypatch.setattr(QMessageBox, "question",
                         lambda *a: asked.append(a[2]) or QMessageBox.StandardButton.Yes)
