@@ -86,12 +86,11 @@ class QuickValidation(keras.callbacks.Callback):
     def __init__(self, x: np.ndarray, y: np.ndarray):
         super().__init__()
         self.x, self.y = x, np.asarray(y)
-        self.probabilities = None  # the last epoch's, for whoever wants the final predictions
 
     def on_epoch_end(self, epoch, logs=None):
         if logs is None or not len(self.y):
             return
-        self.probabilities = np.asarray(self.model.predict_on_batch(self.x), np.float64)
-        picked = np.clip(self.probabilities[np.arange(len(self.y)), self.y], 1e-7, 1.0)
+        probabilities = np.asarray(self.model.predict_on_batch(self.x), np.float64)
+        picked = np.clip(probabilities[np.arange(len(self.y)), self.y], 1e-7, 1.0)
         logs["val_loss"] = float(-np.log(picked).mean())
-        logs["val_accuracy"] = float(np.mean(self.probabilities.argmax(axis=1) == self.y))
+        logs["val_accuracy"] = float(np.mean(probabilities.argmax(axis=1) == self.y))
