@@ -86,11 +86,18 @@ def compiles_per_shape() -> bool:
 def _tf_forward(model, xla):
     import tensorflow as tf
 
-    @tf.function(reduce_retracing=True, jit_compile=xla)
+    # A signature with a free batch axis traces once; without one, a short last batch traced
+    # the whole network a second time (1.5 s for MobileNetV2 on 2 cores).
+    inputs = getattr(model, "inputs", None)
+    signature = None
+    if inputs is not None and len(inputs) == 1:
+        signature = [tf.TensorSpec((None, *inputs[0].shape[1:]), tf.float32)]
+
+    @tf.function(input_signature=signature, reduce_retracing=True, jit_compile=xla)
     def forward(x):
         return model(x, training=False)
 
-    return lambda x: forward(tf.convert_to_tensor(x)).numpy()
+    return lambda x: forward(tf.convert_to_tensor(x, tf.float32)).numpy()
 
 
 def _jax_forward(model, xla):
