@@ -25,6 +25,7 @@ from engine.classifier import fit_to_input
 from engine.store import atomic_write_bytes
 
 AUGMENTATIONS = ("flip", "rotation", "zoom", "brightness")
+BATCH = 32  # images per forward call when embedding
 
 
 @dataclass
@@ -38,6 +39,7 @@ class Base:
     key: str  # names the weights too: a different base never reuses another's cache
 
     _forward: object = field(default=None, repr=False, compare=False)
+    _compiling: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     @property
     def dimensions(self) -> int:
@@ -45,9 +47,16 @@ class Base:
 
     def forward(self, batch: np.ndarray) -> np.ndarray:
         """The embeddings of a preprocessed batch; compiled once per base, not once per run."""
-        if self._forward is None:
-            self._forward = backend.compiled_forward(self.model)
+        with self._compiling:  # a warm-up and a Train may ask at once: compile only once
+            if self._forward is None:
+                self._forward = backend.compiled_forward(self.model)
         return np.asarray(self._forward(np.asarray(batch, np.float32)), np.float32)
+
+    def warm(self, batch_size: int = BATCH) -> None:
+        """Compile the forward call now on a batch of zeros, so that the first batch of images
+        does not wait for it (the app does this when a person picks the base)."""
+        channels = int(self.model.input_shape[-1])
+        self.forward(np.zeros((batch_size, *self.input_size, channels), np.float32))
 
 
 def _fingerprint(model) -> str:
@@ -146,7 +155,7 @@ def content_key(path: Path) -> str:
 
 
 def embed(paths, base: Base, *, variants: int = 0, kinds=(), cache: EmbeddingCache | None = None,
-          batch_size: int = 32, report: Callable[[int, int], None] | None = None,
+          batch_size: int = BATCH, report: Callable[[int, int], None] | None = None,
           cancel: threading.Event | None = None) -> np.ndarray | None:
     """Embeddings (N, 1 + variants, D): each image, then ``variants`` augmented copies of it.
 

@@ -107,6 +107,7 @@ class FinetunePanel(QWidget):
 
     def eventFilter(self, watched, event) -> bool:
         if event.type() == QEvent.Type.Close:
+            self.form.picker.hold_warm_up()
             self.job.stop()
             self.collect.stop_recording()
         return False
@@ -156,6 +157,7 @@ class FinetunePanel(QWidget):
         self.form.train_button.setEnabled(False)
         self.form.stop_button.setEnabled(True)
         self._say(f"Training '{name}'…")
+        self.form.picker.hold_warm_up()
         self.job.start(project, self.form.validation.value(), choice, self.form.options(),
                        self.workspace, name)
 

@@ -4,6 +4,7 @@ workspace model cut at a layer; built once and kept, with a message for each way
 from __future__ import annotations
 
 import logging
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -13,11 +14,20 @@ from engine.store import ModelInfo, load_keras_model
 log = logging.getLogger(__name__)
 SIGNATURES = (b"\x89HDF\r\n\x1a\n", b"PK\x03\x04")  # HDF5 (.h5, .weights.h5), zip (.keras)
 _BASES: dict = {}  # the one base kept in memory, by BaseChoice.key()
+_BUILDING = threading.RLock()  # a warm-up and a Train never build the same base twice
 FIT: dict = {}  # (model path, mtime) -> why it cannot be a base ("" when it can)
 
 
 class BaseProblem(ValueError):
     """A base that cannot be built; the message says why and what to do."""
+
+
+class _NoDownload(Exception):
+    """Raised as a warm-up's download starts: only Train downloads, with its progress bar."""
+
+
+def _no_download(done, total):
+    raise _NoDownload()
 
 
 def weights_file_problem(path) -> str | None:
@@ -78,11 +88,29 @@ class BaseChoice:
         network nor recompiles its forward call. ``progress(done, total)`` follows a download.
         BaseProblem says why it cannot be built; zoo.WeightsMissing when offline."""
         key = self.key()
-        if key not in _BASES:
-            base = self._make(progress)
-            _BASES.clear()  # one network in memory at a time
-            _BASES[key] = base
-        return _BASES[key]
+        with _BUILDING:
+            if key not in _BASES:
+                base = self._make(progress)
+                _BASES.clear()  # one network in memory at a time
+                _BASES[key] = base
+            return _BASES[key]
+
+    def prepare(self, wanted=lambda: True) -> embeddings.Base | None:
+        """Build the base and compile its forward call ahead of Train (in a worker, when the
+        person picks it), so that Train starts embedding at once. Nothing happens once
+        ``wanted()`` is False; nothing is downloaded. None when it cannot be built now: Train
+        builds it again and says why."""
+        with _BUILDING:
+            if not wanted():
+                return None
+            try:
+                base = self.build(progress=_no_download)
+            except Exception as error:  # noqa: BLE001 - Train reports it with its message
+                log.info("base %s not prepared ahead: %r", self.key(), error)
+                return None
+        if wanted():
+            base.warm()
+        return base
 
     def forget(self) -> None:
         """Drop the kept base (stage 2 has changed its weights)."""

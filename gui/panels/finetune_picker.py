@@ -1,21 +1,23 @@
 """The base picker of 'Collect & train': a zoo network with ImageNet, random or file weights,
 or a workspace model cut at a layer. A workspace model that does not take images is refused
-here, greyed out in the list with the reason."""
+here, greyed out in the list with the reason. The chosen base is built and compiled in a worker
+while the person fills in the rest, so that Train starts at once."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import QComboBox, QFileDialog, QFormLayout, QGroupBox
 from superqt.utils import create_worker
 
-from engine import zoo
+from engine import embeddings, zoo
 from engine.store import ModelInfo
 from gui.panels.finetune_base import FIT, BaseChoice, fit_key, read_layers, weights_file_problem
 from gui.panels.finetune_message import Message
 
 FROM_FILE = "<file>"  # the weights item that opens a file dialog
+WARM_UP_MS = 800  # a choice kept this long is built ahead of Train (None: only Train builds)
 
 
 class BasePicker(QGroupBox):
@@ -26,6 +28,7 @@ class BasePicker(QGroupBox):
     """
 
     changed = Signal()
+    prepared = Signal(object)  # an embeddings.Base built and compiled ahead of Train
 
     def __init__(self, workspace, parent=None):
         super().__init__("Base network", parent)
@@ -48,6 +51,10 @@ class BasePicker(QGroupBox):
         form.addRow(self.note)
         self._weights_index = 0
         self._previous = zoo.DEFAULT_MODEL
+        self._wanted = None  # the key of the choice a warm-up may still prepare
+        self._warm_timer = QTimer(self, singleShot=True)
+        self._warm_timer.timeout.connect(self._warm_up)
+        self.layer.activated.connect(lambda _: self.schedule_warm_up())
         self.refresh()
 
     # -- the list of bases ---------------------------------------------------------------------
@@ -96,7 +103,9 @@ class BasePicker(QGroupBox):
             self._previous = info
             self._describe()
             self.changed.emit()
+            self.schedule_warm_up()
             return
+        self._warm_timer.stop()  # until its layers are read
         self.layer.addItem("reading the model…")
         self.say(f"Reading {info.name}…")
         create_worker(read_layers, info, _connect={
@@ -121,12 +130,14 @@ class BasePicker(QGroupBox):
         self.say(f"{info.name} ({info.input_size[0]}x{info.input_size[1]} images) is cut at the "
                  f"chosen layer; the layer's output, averaged, is each image's embedding.")
         self.changed.emit()
+        self.schedule_warm_up()
 
     # -- weights -------------------------------------------------------------------------------
     def _weights_chosen(self, index: int) -> None:
         if self.weights.itemData(index) != FROM_FILE:
             self._weights_index = index
             self._describe()
+            self.schedule_warm_up()
             return
         start = zoo.keras_cache() if zoo.keras_cache().is_dir() else Path.home()
         path, _ = QFileDialog.getOpenFileName(
@@ -152,6 +163,7 @@ class BasePicker(QGroupBox):
         self.weights.setCurrentIndex(index)
         self._weights_index = index
         self._describe()
+        self.schedule_warm_up()
         return True
 
     def _describe(self) -> None:
@@ -165,6 +177,36 @@ class BasePicker(QGroupBox):
         else:
             text = f"Weights from\n{weights}\n(checked when Train builds the base)"
         self.say(text)
+
+    # -- building ahead of Train -------------------------------------------------------------
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        self.schedule_warm_up()
+
+    def schedule_warm_up(self) -> None:
+        """Prepare the current choice once it has stayed WARM_UP_MS while the panel shows
+        (browsing the list builds nothing; a hidden tab costs the live view nothing)."""
+        if WARM_UP_MS is not None and self.isVisible():
+            self._warm_timer.start(WARM_UP_MS)
+
+    def hold_warm_up(self) -> None:
+        """Train is starting: a warm-up that has not begun stays away (one that has, finishes
+        and Train takes its base)."""
+        self._warm_timer.stop()
+        self._wanted = None
+
+    def _warm_up(self) -> None:
+        try:
+            choice = self.choice()
+        except ValueError:  # a workspace model still being read: its layers call back
+            return
+        key = self._wanted = choice.key()
+        create_worker(choice.prepare, lambda: self._wanted == key, _connect={
+            "returned": self._prepared, "errored": self._prepared})
+
+    def _prepared(self, base) -> None:  # a bound slot: dropped if the picker is gone by then
+        if isinstance(base, embeddings.Base):
+            self.prepared.emit(base)
 
     # -- the choice --------------------------------------------------------------------------
     def choice(self) -> BaseChoice:

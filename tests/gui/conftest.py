@@ -5,6 +5,15 @@ import pytest
 from engine import sources
 from engine.stream import LiveStream
 from gui.main_window import MainWindow
+from gui.panels import finetune_picker
+
+
+@pytest.fixture(autouse=True)
+def no_base_warm_up(monkeypatch):
+    """Collect & train builds the chosen base in a worker ahead of Train; tests that are not
+    about that build it on Train only, so no background build competes with what they time
+    or outlives them (tests/gui/test_finetune_warm_up.py turns it on)."""
+    monkeypatch.setattr(finetune_picker, "WARM_UP_MS", None)
 
 
 @pytest.fixture

@@ -1,0 +1,77 @@
+"""Collect & train builds and compiles the chosen base while the person fills in the form, so
+that Train starts embedding at once; it never downloads ahead of Train."""
+
+import time
+
+from PySide6.QtCore import QThreadPool
+
+from engine import backend
+from gui.panels import finetune_base, finetune_picker
+from tests.gui.test_finetune_panel import choose, colour_project, panel, tiny_base  # noqa: F401
+
+
+def counting(monkeypatch, owner, name):
+    """Replace ``owner.name`` by a wrapper that counts its calls."""
+    calls = []
+    original = getattr(owner, name)
+
+    def counted(*args, **kwargs):
+        calls.append(args)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(owner, name, counted)
+    return calls
+
+
+def test_the_chosen_base_is_built_and_compiled_before_train_which_reuses_it(
+        panel, qtbot, workspace, monkeypatch):  # noqa: F811
+    monkeypatch.setattr(finetune_picker, "WARM_UP_MS", 300)
+    monkeypatch.setattr(finetune_base, "_BASES", {})
+    builds = counting(monkeypatch, finetune_base.BaseChoice, "_make")
+    compiles = counting(monkeypatch, backend, "compiled_forward")
+    tiny_base(workspace)
+    colour_project(workspace, count=6)
+    panel.collect.bar.refresh()
+    panel.collect.bar.open_folder(workspace.projects_dir / "colours")
+    form = panel.form
+    form.refresh_bases()
+    choose(form.weights, "random (none)")
+    choose(form.base, "MobileNetV3Small")  # passed over at once: never built
+    choose(form.base, "tiny (workspace)")
+    qtbot.waitUntil(lambda: form.layer.isEnabled(), timeout=10000)
+    with qtbot.waitSignal(form.picker.prepared, timeout=30000) as prepared:
+        choose(form.layer, "conv")
+    base = prepared.args[0]
+    assert base.name == "tiny at conv" and base._forward is not None
+    assert len(builds) == 1 and len(compiles) == 1  # only the choice that stayed
+    form.epochs.setValue(2)
+    form.name.setText("warm")
+    form.train_button.click()
+    qtbot.waitUntil(lambda: form.train_button.isEnabled(), timeout=60000)
+    assert "Saved 'warm'" in form.status.text(), form.status.text()
+    assert len(builds) == 1 and len(compiles) == 1  # Train took the prepared base as it was
+
+
+def test_imagenet_weights_are_not_downloaded_ahead_of_train(panel, qtbot, monkeypatch):  # noqa: F811
+    from keras.src.utils import file_utils
+
+    started, blocks = [], []
+
+    def slow(url, filename, hook):
+        started.append(url)
+        hook(0, 8192, 8192 * 200)
+        for block in range(1, 201):
+            blocks.append(block)
+            hook(block, 8192, 8192 * 200)
+            time.sleep(0.01)
+        raise OSError("unreachable")
+
+    monkeypatch.setattr(file_utils, "urlretrieve", slow)
+    monkeypatch.setattr(finetune_picker, "WARM_UP_MS", 0)
+    monkeypatch.setattr(finetune_base, "_BASES", {})
+    form = panel.form
+    assert form.base.currentText() == "MobileNetV2" and form.weights.currentData() == "imagenet"
+    choose(form.weights, "ImageNet (download once)")
+    qtbot.waitUntil(lambda: bool(started), timeout=30000)
+    qtbot.waitUntil(lambda: QThreadPool.globalInstance().activeThreadCount() == 0, timeout=30000)
+    assert blocks == [] and finetune_base._BASES == {}  # stopped before the first block
