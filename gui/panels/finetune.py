@@ -173,6 +173,7 @@ class FinetunePanel(QWidget):
     def _idle(self) -> None:
         self.form.train_button.setEnabled(True)
         self.form.stop_button.setEnabled(False)
+        self.form.picker.resume_warm_up()
 
     def _finished(self, result) -> None:
         outcome, split, saved_error = result

@@ -52,6 +52,7 @@ class BasePicker(QGroupBox):
         self._weights_index = 0
         self._previous = zoo.DEFAULT_MODEL
         self._wanted = None  # the key of the choice a warm-up may still prepare
+        self._holding = False  # True while a training run goes on
         self._warm_timer = QTimer(self, singleShot=True)
         self._warm_timer.timeout.connect(self._warm_up)
         self.layer.activated.connect(lambda _: self.schedule_warm_up())
@@ -186,14 +187,20 @@ class BasePicker(QGroupBox):
     def schedule_warm_up(self) -> None:
         """Prepare the current choice once it has stayed WARM_UP_MS while the panel shows
         (browsing the list builds nothing; a hidden tab costs the live view nothing)."""
-        if WARM_UP_MS is not None and self.isVisible():
+        if WARM_UP_MS is not None and self.isVisible() and not self._holding:
             self._warm_timer.start(WARM_UP_MS)
 
     def hold_warm_up(self) -> None:
-        """Train is starting: a warm-up that has not begun stays away (one that has, finishes
+        """Training is starting: no warm-up competes with it (one already building finishes,
         and Train takes its base)."""
+        self._holding = True
         self._warm_timer.stop()
         self._wanted = None
+
+    def resume_warm_up(self) -> None:
+        """Training has ended: prepare the current choice again (stage 2 changed its weights)."""
+        self._holding = False
+        self.schedule_warm_up()
 
     def _warm_up(self) -> None:
         try:
