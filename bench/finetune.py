@@ -9,10 +9,12 @@ workspace. Ours embeds each image once and trains the head on the vectors; the c
 pushes every image through the frozen base on every epoch and validates after every epoch, as
 its fit_generator(..., validation_data=...) did and as our panel does (its ImageDataGenerator
 decoded the files again each epoch too; here they are decoded once, which favours the course).
-The base is built before the clock starts in both (the panel builds it when the person picks
-it); the build time is printed beside. "Ours" is timed with the base's forward call already
-compiled; "ours cold" is the first run, which compiles it (the course's fit compiles its own
-step inside its time). Also: embedding throughput and a second run with a warm cache.
+The base is built before the clock starts in both; the build time is printed beside. "Ours" is
+timed with the base's forward call already compiled, as the panel leaves it: it builds and
+compiles the base in a worker when the person picks it (gui/panels/finetune_picker.py).
+"Ours cold" is the first run, which compiles it: Train pressed within a second or two of
+picking, or the headless command (the course's fit compiles its own step inside its time).
+Also: embedding throughput and a second run with a warm cache.
 """
 
 from __future__ import annotations

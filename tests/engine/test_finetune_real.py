@@ -76,14 +76,14 @@ def test_a_base_pretrained_on_other_fashion_classes_beats_a_random_one(workspace
     x = np.repeat(_cluttered(data.x_train[first], data.x_train, rng)[..., None], 3, axis=3)
     pretrained = _cnn(0)
     pretrained.compile(keras.optimizers.Adam(3e-3), "sparse_categorical_crossentropy")
-    pretrained.fit(x.astype(np.float32) / 255, data.y_train[first], epochs=2, batch_size=64,
+    pretrained.fit(x.astype(np.float32) / 255, data.y_train[first], epochs=4, batch_size=64,
                    verbose=0)
 
     project = projects.new_project(workspace, "fashion 5-9")
     for label in range(5, 10):
         folder = project.root / data.class_names[label].replace("/", "-")
         folder.mkdir()
-        chosen = rng.choice(np.flatnonzero(data.y_test == label), 60, False)
+        chosen = rng.choice(np.flatnonzero(data.y_test == label), 100, False)
         for n, picture in enumerate(_cluttered(data.x_test[chosen], data.x_train, rng)):
             Image.fromarray(picture).save(folder / f"{n:03d}.png")
     dataset = project.scan()
@@ -95,11 +95,11 @@ def test_a_base_pretrained_on_other_fashion_classes_beats_a_random_one(workspace
         accuracy[name] = finetune.train(dataset, parts, base, options).accuracy
     print(accuracy)
     random = [v for k, v in accuracy.items() if k != "pretrained"]
-    # Measured here (150 validation images, the head trained by finetune.fit_in_memory):
-    # tensorflow: pretrained 0.680, random 0.513, 0.500, 0.540 (0.16 above their mean); torch:
-    # pretrained 0.593, random 0.540, 0.567, 0.547 (0.04 above). Without clutter the two are
-    # level (pretrained 0.83, random 0.79 to 0.88). Pretraining longer widens the gap (15000
-    # images x 4 epochs: 0.70 against 0.51 to 0.54 under tensorflow) at twice the time.
-    assert accuracy["pretrained"] > 0.58, accuracy
-    assert accuracy["pretrained"] > max(random), accuracy
-    assert accuracy["pretrained"] > np.mean(random) + 0.03, accuracy
+    # Measured here (50 training and 50 validation images per class, the base pretrained on
+    # 15000 images x 4 epochs): tensorflow: pretrained 0.756, random 0.584, 0.508, 0.596 (0.16
+    # above the best random base); torch: pretrained 0.784, random 0.556, 0.588, 0.556 (0.20
+    # above). With 2 epochs and 30 validation images per class the gap under torch was 0.03
+    # to 0.05, within the noise of 150 images. Without clutter the two are level (pretrained
+    # 0.83, random 0.79 to 0.88): the pixels alone nearly separate clean Fashion-MNIST.
+    assert accuracy["pretrained"] > 0.68, accuracy
+    assert accuracy["pretrained"] > max(random) + 0.10, accuracy
