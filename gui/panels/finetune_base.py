@@ -98,13 +98,16 @@ class BaseChoice:
     def prepare(self, wanted=lambda: True) -> embeddings.Base | None:
         """Build the base and compile its forward call ahead of Train (in a worker, when the
         person picks it), so that Train starts embedding at once. Nothing happens once
-        ``wanted()`` is False; nothing is downloaded. None when it cannot be built now: Train
+        ``wanted()`` is False; nothing is downloaded. BaseProblem says why the choice cannot be
+        a base; None when it cannot be built now for another reason (offline, say): Train
         builds it again and says why."""
         with _BUILDING:
             if not wanted():
                 return None
             try:
                 base = self.build(progress=_no_download)
+            except BaseProblem:
+                raise
             except Exception as error:  # noqa: BLE001 - Train reports it with its message
                 log.info("base %s not prepared ahead: %r", self.key(), error)
                 return None

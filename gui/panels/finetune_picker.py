@@ -13,7 +13,8 @@ from superqt.utils import create_worker
 
 from engine import embeddings, zoo
 from engine.store import ModelInfo
-from gui.panels.finetune_base import FIT, BaseChoice, fit_key, read_layers, weights_file_problem
+from gui.panels.finetune_base import (FIT, BaseChoice, BaseProblem, fit_key, read_layers,
+                                      weights_file_problem)
 from gui.panels.finetune_message import Message
 
 FROM_FILE = "<file>"  # the weights item that opens a file dialog
@@ -176,7 +177,7 @@ class BasePicker(QGroupBox):
             text = ("Random weights: no download, but the embeddings mean little. For trying "
                     "the steps and timing only.")
         else:
-            text = f"Weights from\n{weights}\n(checked when Train builds the base)"
+            text = f"Weights from\n{weights}\n(checked as the base is built)"
         self.say(text)
 
     # -- building ahead of Train -------------------------------------------------------------
@@ -209,11 +210,24 @@ class BasePicker(QGroupBox):
             return
         key = self._wanted = choice.key()
         create_worker(choice.prepare, lambda: self._wanted == key, _connect={
-            "returned": self._prepared, "errored": self._prepared})
+            "returned": self._prepared, "errored": self._not_prepared})
 
-    def _prepared(self, base) -> None:  # a bound slot: dropped if the picker is gone by then
-        if isinstance(base, embeddings.Base):
-            self.prepared.emit(base)
+    def _prepared(self, base) -> None:  # bound slots: dropped if the picker is gone by then
+        if not isinstance(base, embeddings.Base):
+            return
+        weights = self.weights.currentData()
+        if self.weights.isEnabled() and weights not in (None, "imagenet"):
+            self.say(f"Weights from\n{weights}\nfit {self.base.currentText()}.")
+        self.prepared.emit(base)
+
+    def _not_prepared(self, error) -> None:
+        """Say now, not after Train, why the chosen weights cannot make the base."""
+        try:
+            current = self.choice().key()
+        except ValueError:
+            return
+        if isinstance(error, BaseProblem) and current == self._wanted:
+            self.say(f"{error}", error=True)
 
     # -- the choice --------------------------------------------------------------------------
     def choice(self) -> BaseChoice:

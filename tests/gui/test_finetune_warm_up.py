@@ -75,3 +75,21 @@ def test_imagenet_weights_are_not_downloaded_ahead_of_train(panel, qtbot, monkey
     qtbot.waitUntil(lambda: bool(started), timeout=30000)
     qtbot.waitUntil(lambda: QThreadPool.globalInstance().activeThreadCount() == 0, timeout=30000)
     assert blocks == [] and finetune_base._BASES == {}  # stopped before the first block
+
+
+def test_weights_that_do_not_fit_are_said_when_picked(panel, qtbot, monkeypatch, tmp_path):  # noqa: F811
+    import keras
+    from PySide6.QtWidgets import QFileDialog
+
+    monkeypatch.setattr(finetune_picker, "WARM_UP_MS", 0)
+    small = keras.Sequential([keras.Input((8,)), keras.layers.Dense(3)])
+    small.save_weights(tmp_path / "small.weights.h5")
+    monkeypatch.setattr(QFileDialog, "getOpenFileName",
+                        lambda *a, **k: (str(tmp_path / "small.weights.h5"), ""))
+    form = panel.form
+    choose(form.base, "MobileNetV3Small")
+    choose(form.weights, "from a file…")
+    note = form.picker.note
+    qtbot.waitUntil(lambda: "do not fit" in note.text(), timeout=60000)
+    assert note.text().startswith("The weights in small.weights.h5 do not fit MobileNetV3Small")
+    assert form.train_button.isEnabled()  # nothing started
