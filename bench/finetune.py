@@ -100,7 +100,7 @@ def main() -> int:
             built = time.perf_counter() - built
             options = finetune.Options(epochs=args.epochs)
             cold, _ = ours(dataset, parts, base, options, Workspace(Path(tmp) / "cold"),
-                           cache=False)  # compiles the base's forward, as a first Train does
+                           cache=False)  # compiles the forward, as the headless command does
             course = course_approach(dataset, parts, base, options, workspace)
             mine, embed_seconds = ours(dataset, parts, base, options, workspace, cache=True)
             again, _ = ours(dataset, parts, base, options, workspace, cache=True)
