@@ -130,7 +130,8 @@ class AdversarialPanel(QWidget):
         self.views, self.captions, self.bars = self.display.views, self.display.captions, self.display.bars
         self.measures = self.display.measures
         right.addWidget(self.display)
-        self.robustness = RobustnessBox(self.current_target, self.steps.value)
+        self.robustness = RobustnessBox(self.current_target, self.steps.value,
+                                        workspace.root)
         right.addWidget(self.robustness, 1)
         self.refresh_models()
         self._settings_changed()

@@ -56,9 +56,10 @@ class RobustnessBox(QGroupBox):
 
     progress = Signal(int, int, object)
 
-    def __init__(self, target: Callable[[], Target | None], steps: Callable[[], int], parent=None):
+    def __init__(self, target: Callable[[], Target | None], steps: Callable[[], int],
+                 folder: Path, parent=None):
         super().__init__("Robustness curve: accuracy against ε", parent)
-        self._target, self._steps = target, steps
+        self._target, self._steps, self._folder = target, steps, Path(folder)
         self.cancel = threading.Event()
         self.curve: RobustnessCurve | None = None
         self.running = False
@@ -171,8 +172,8 @@ class RobustnessBox(QGroupBox):
                                symbolBrush=COLOURS[method])
 
     def _export_dialog(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "Export the curve", "robustness.csv",
-                                              "CSV (*.csv)")
+        path, _ = QFileDialog.getSaveFileName(self, "Export the curve",
+                                              str(self._folder / "robustness.csv"), "CSV (*.csv)")
         if path:
             self.export(path)
 

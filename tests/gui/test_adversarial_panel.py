@@ -5,6 +5,7 @@ from pathlib import Path
 import keras
 import numpy as np
 from PIL import Image
+from PySide6.QtWidgets import QFileDialog
 
 from engine import mnist_lab
 from tests.conftest import real_data
@@ -109,7 +110,8 @@ def test_the_live_toggle_shows_clean_and_attacked_predictions(make_window, qtbot
     assert "attack" not in window._painters and tool.attacked.texts() == []
 
 
-def test_robustness_curve_runs_stops_and_exports(make_window, qtbot, workspace, tmp_path):
+def test_robustness_curve_runs_stops_and_exports(make_window, qtbot, workspace, tmp_path,
+                                                  monkeypatch):
     real_data(Path("/usr/share/datasets/fashion-mnist"))
     model = mnist_lab.build_network([mnist_lab.dense(16, "relu")], seed=0)
     info = workspace.save_model(model, [str(i) for i in range(10)], (28, 28), "mnist", "tiny")
@@ -135,7 +137,12 @@ def test_robustness_curve_runs_stops_and_exports(make_window, qtbot, workspace, 
     items = box.plot.getPlotItem().listDataItems()
     assert [item.name() for item in items] == ["FGSM", "PGD L∞"]
     np.testing.assert_array_equal(items[1].getData()[0], [0, 4, 16])
-    assert box.export(tmp_path / "curve.csv")
+    asked = []
+    monkeypatch.setattr(QFileDialog, "getSaveFileName",
+                        lambda parent, title, start, kinds: asked.append(start)
+                        or (str(tmp_path / "curve.csv"), kinds))
+    box.export_button.click()
+    assert asked == [str(workspace.root / "robustness.csv")]  # starts in the workspace
     lines = (tmp_path / "curve.csv").read_text().splitlines()
     assert lines[0].startswith("eps (0-255),eps (fraction)") and len(lines) == 4
 
