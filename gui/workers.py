@@ -70,6 +70,10 @@ class ModelLoader(QObject):
             "errored": lambda error: self._report(token, self.failed, choice, str(error))})
         worker.start()
 
+    def drop(self) -> None:
+        """Report nothing of the requests made so far (the person chose something else)."""
+        self._latest = object()
+
     def _report(self, token, signal, *args) -> None:
         if token is self._latest:
             signal.emit(*args)

@@ -114,6 +114,7 @@ class InspectPanel(QWidget):
         if choice is None:
             return
         if choice == LIVE:
+            self.loader.drop()  # a model still loading must not take over from the live one
             self.subject, self.chosen = None, LIVE
             if self.live:
                 self.live.follow_model()

@@ -166,3 +166,27 @@ def test_a_nested_workspace_model_can_be_picked(make_window, qtbot, conv_info, w
     assert paths[:3] == ["base", "base/conv", "base/conv2"] and panel.layer == "base/conv"
     assert panel.table.item(1, 0).text() == "    conv"
     assert window.stream.classifier.name == "convs"  # the live view keeps its own model
+
+
+def test_choosing_the_live_model_while_another_loads_keeps_the_live_one(
+        make_window, qtbot, conv_info, workspace, monkeypatch):
+    import time
+
+    from PySide6.QtCore import QThreadPool
+
+    from engine import zoo
+    from gui.panels.inspect import LIVE
+
+    window = make_window(SolidSource("green"), model=conv_info)
+    panel = open_inspect(window, qtbot)
+    live = window.stream.classifier
+    other = workspace.save_model(conv_model(), COLOURS, (32, 32), "unit", "other")
+    load = zoo.workspace_classifier
+    monkeypatch.setattr(zoo, "workspace_classifier",
+                        lambda *args, **kwargs: (time.sleep(1.0), load(*args, **kwargs))[1])
+    panel.choose_model(other)  # slow to load; the person goes back to 'Live model' meanwhile
+    panel.choose_model(LIVE)
+    qtbot.waitUntil(lambda: QThreadPool.globalInstance().activeThreadCount() == 0, timeout=20000)
+    qtbot.wait(100)  # the finished load's signal is delivered, and dropped
+    assert panel.chosen == LIVE and panel.subject is live
+    assert "other" not in panel.status.text()
