@@ -58,6 +58,7 @@ class LiveStream:
         self.stall_after, self.open_timeout = stall_after, open_timeout
         self.last_latency_ms = 0.0
         self._paused = threading.Event()
+        self._held = threading.Event()  # frames flow, the model rests (a training run needs it)
         self._stop = threading.Event()
         self._capture_done = threading.Event()
         self._wake = threading.Event()
@@ -123,6 +124,18 @@ class LiveStream:
     @property
     def paused(self) -> bool:
         return self._paused.is_set()
+
+    def hold_inference(self, held: bool = True) -> None:
+        """Stop classifying (frames are still captured and delivered) while another job, such
+        as training, needs the processor; the frame in progress finishes."""
+        if held:
+            self._held.set()
+        else:
+            self._held.clear()
+
+    @property
+    def inference_held(self) -> bool:
+        return self._held.is_set()
 
     # -- threads -----------------------------------------------------------------------------
     def _capture_loop(self) -> None:
@@ -230,7 +243,7 @@ class LiveStream:
                     return
                 continue
             classifier = self._classifier
-            if classifier is None:
+            if classifier is None or self._held.is_set():
                 continue
             start = time.perf_counter()
             try:

@@ -47,6 +47,7 @@ class MainWindow(QMainWindow):
         self._closing = False
         self._painters: dict = {}
         self._extras: dict = {}
+        self._holders: set[str] = set()  # panels training now: the live model rests meanwhile
 
         self.view = FrameView()
         self.panel = LivePanel(list(zoo.ZOO), workspace.models, top_k=top_k, alpha=alpha)
@@ -59,6 +60,7 @@ class MainWindow(QMainWindow):
         self.tabs = QTabWidget()
         self.tabs.addTab(splitter, "Live")
         self.tabs.addTab(self.mnist, "MNIST lab")
+        self.mnist.training.connect(lambda held: self.hold_live("MNIST lab", held))
         self.finetune = FinetunePanel.attach(self)
         self.inspect = InspectPanel.attach(self)
         self.adversarial = AdversarialPanel.attach(self)
@@ -187,6 +189,25 @@ class MainWindow(QMainWindow):
             return
         self.choose_model(info)
 
+    def hold_live(self, holder: str, held: bool) -> None:
+        """Rest the live model while ``holder`` (a panel) trains: on a CPU the two would share
+        the cores and training ran at half speed. Frames keep coming (recording needs them);
+        the labels come back when the last run ends."""
+        (self._holders.add if held else self._holders.discard)(holder)
+        self.stream.hold_inference(bool(self._holders))
+        if self._holders:
+            self._labels, self._extras = [], {}
+            self.panel.bars.show_labels([])
+        if getattr(self, "_frame", None) is not None:
+            self._redraw()
+
+    def banner(self) -> str:
+        """The line drawn over the video: pause, source trouble, a notice, a training run."""
+        if not self._holders or self.stream.paused:
+            return self._banner
+        rest = f"Live labels rest while {' and '.join(sorted(self._holders))} trains"
+        return f"{rest} · {self._banner}" if self._banner else rest
+
     def toggle_pause(self) -> None:
         self.stream.pause(not self.stream.paused)
         self._banner = "Paused (space resumes)" if self.stream.paused else self._notice
@@ -240,11 +261,11 @@ class MainWindow(QMainWindow):
                 except Exception:  # a broken overlay must not stop the video
                     log.exception("painting %s failed", name)
                     self._painters.pop(name, None)
-        self._shown = draw_labels(frame, self._labels, self._banner)
+        self._shown = draw_labels(frame, self._labels, self.banner())
         self.view.show_frame(self._shown)
 
     def _show_result(self, result: Result) -> None:
-        if self.stream.classifier is None:
+        if self.stream.classifier is None or self._holders:  # a result from before the hold
             return
         self._labels = result.labels
         self._extras.update((name, value) for name, value in result.extras.items()

@@ -32,6 +32,7 @@ class FinetunePanel(QWidget):
 
     saved = Signal(object)
     use_live = Signal(object)
+    training = Signal(bool)  # a run starts (True) or ends (False)
 
     def __init__(self, workspace: Workspace, frame_source=lambda: None, parent=None):
         super().__init__(parent)
@@ -102,6 +103,7 @@ class FinetunePanel(QWidget):
         window.tabs.addTab(panel, "Collect && train")  # a single & would be a shortcut mark
         panel.saved.connect(lambda _: window.panel.picker.refresh())
         panel.use_live.connect(window.choose_model)
+        panel.training.connect(lambda held: window.hold_live("Collect & train", held))
         window.installEventFilter(panel)  # stop recording and training when the window closes
         return panel
 
@@ -158,6 +160,7 @@ class FinetunePanel(QWidget):
         self.form.stop_button.setEnabled(True)
         self._say(f"Training '{name}'…")
         self.form.picker.hold_warm_up()
+        self.training.emit(True)
         self.job.start(project, self.form.validation.value(), choice, self.form.options(),
                        self.workspace, name)
 
@@ -174,6 +177,7 @@ class FinetunePanel(QWidget):
         self.form.train_button.setEnabled(True)
         self.form.stop_button.setEnabled(False)
         self.form.picker.resume_warm_up()
+        self.training.emit(False)
 
     def _finished(self, result) -> None:
         outcome, split, saved_error = result

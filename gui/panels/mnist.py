@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QHBoxLayout, QPushButton, QTabWidget, QVBoxLayout, QWidget
 
 from engine import datasets, mnist_lab
@@ -21,6 +22,8 @@ from gui.panels.try_digit import TryDigit
 
 class MnistPanel(QWidget):
     """Data, preset, Train / Stop, progress with ETA, live curves and the comparison table."""
+
+    training = Signal(bool)  # a run starts (True) or ends (False)
 
     def __init__(self, workspace: Workspace, parent=None):
         super().__init__(parent)
@@ -132,6 +135,7 @@ class MnistPanel(QWidget):
         self.stop_button.setEnabled(True)
         self.bar.setRange(0, 1000)
         self.bar.setValue(0)
+        self.training.emit(True)
         self.job.start(layers, optimizer, self.data, **self.form.options(title))
 
     def _progress(self, kind: str, epoch: int, batch: int, batches: int, logs: dict) -> None:
@@ -152,6 +156,7 @@ class MnistPanel(QWidget):
     def _finished(self, result: mnist_lab.RunResult) -> None:
         self.train_button.setEnabled(True)
         self.stop_button.setEnabled(False)
+        self.training.emit(False)
         self.runs.append(result)
         self.run_data.append(self._training_data)
         self._live = {}
@@ -170,6 +175,7 @@ class MnistPanel(QWidget):
     def _failed(self, message: str) -> None:
         self.train_button.setEnabled(True)
         self.stop_button.setEnabled(False)
+        self.training.emit(False)
         self.status.setText(f"Training failed: {message}")
 
     def _redraw_curves(self) -> None:

@@ -161,6 +161,23 @@ def test_pause_stops_frames_and_stop_joins_threads_and_closes_the_source():
     assert not [t for t in threading.enumerate() if t.name in ("capture", "inference")]
 
 
+def test_held_inference_lets_frames_flow_but_classifies_none_until_released():
+    frames, results = [], []
+    stream = LiveStream(SyntheticSource(32, 24, fps=100), SlowClassifier(0.0),
+                        on_frame=frames.append, on_result=results.append).start()
+    time.sleep(0.2)
+    stream.hold_inference()
+    time.sleep(0.05)  # the frame in progress finishes
+    seen, classified = len(frames), len(results)
+    time.sleep(0.3)
+    assert classified > 5 and len(results) == classified and stream.inference_held
+    assert len(frames) > seen + 10  # the video goes on
+    stream.hold_inference(False)
+    time.sleep(0.2)
+    assert len(results) > classified
+    stream.stop()
+
+
 def test_probes_see_the_classified_frame_and_a_broken_probe_does_not_stop_the_labels():
     results, statuses = [], []
     stream = LiveStream(CountingSource(end_at=10), SlowClassifier(0.0), paced=False, lossless=True,
