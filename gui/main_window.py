@@ -323,9 +323,11 @@ class MainWindow(QMainWindow):
     def _update_status(self) -> None:
         stream = self.stream
         model = stream.classifier.name if stream.classifier else "no model"
+        inference = ("inference rests while training" if stream.inference_held else
+                     f"inference {stream.inference_rate.rate():.1f} fps · "
+                     f"{stream.last_latency_ms:.0f} ms")
         self.status_label.setText(
-            f"display {self.view.paint_rate.rate():.1f} fps · "
-            f"inference {stream.inference_rate.rate():.1f} fps · {stream.last_latency_ms:.0f} ms · "
+            f"display {self.view.paint_rate.rate():.1f} fps · {inference} · "
             f"{model} · Keras {backend.select(None)} · {self._device}")
 
     # -- lifetime ----------------------------------------------------------------------------

@@ -36,6 +36,8 @@ def resting(window, qtbot, holder):
     qtbot.wait(100)
     assert window._labels == [] and window._shown is not None
     assert window.banner().startswith(f"Live labels rest while {holder} trains")
+    window._update_status()
+    assert "inference rests while training" in window.status_label.text()
 
 
 def classifies_again(window, qtbot):
