@@ -39,7 +39,8 @@ class Base:
     key: str  # names the weights too: a different base never reuses another's cache
 
     _forward: object = field(default=None, repr=False, compare=False)
-    _compiling: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+    _compiling: threading.RLock = field(default_factory=threading.RLock, repr=False,
+                                        compare=False)
 
     @property
     def dimensions(self) -> int:
@@ -47,7 +48,7 @@ class Base:
 
     def forward(self, batch: np.ndarray) -> np.ndarray:
         """The embeddings of a preprocessed batch; compiled once per base, not once per run."""
-        with self._compiling:  # a warm-up and a Train may ask at once: compile only once
+        with self._compiling:  # a warm-up and a Train may ask at once: make it only once
             if self._forward is None:
                 self._forward = backend.compiled_forward(self.model)
         return np.asarray(self._forward(np.asarray(batch, np.float32)), np.float32)
@@ -56,7 +57,8 @@ class Base:
         """Compile the forward call now on a batch of zeros, so that the first batch of images
         does not wait for it (the app does this when a person picks the base)."""
         channels = int(self.model.input_shape[-1])
-        self.forward(np.zeros((batch_size, *self.input_size, channels), np.float32))
+        with self._compiling:  # the compiling call: a Train that asks meanwhile waits for it
+            self.forward(np.zeros((batch_size, *self.input_size, channels), np.float32))
 
 
 def _fingerprint(model) -> str:
