@@ -191,8 +191,9 @@ class MainWindow(QMainWindow):
 
     def hold_live(self, holder: str, held: bool) -> None:
         """Rest the live model while ``holder`` (a panel) trains: on a CPU the two share the
-        cores (a fine-tuning run took 1.2-1.4x as long beside live MobileNetV2). Frames keep
-        coming (recording needs them); the labels come back when the last run ends."""
+        cores (a fine-tuning run took 1.1-1.3x as long beside live MobileNetV2,
+        bench/finetune_window.py). Frames keep coming (recording needs them); the labels come
+        back when the last run ends."""
         (self._holders.add if held else self._holders.discard)(holder)
         self.stream.hold_inference(bool(self._holders))
         if self._holders:
