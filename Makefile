@@ -24,7 +24,7 @@ test: $(BIN)/.installed-test
 
 # The engine suite under the PyTorch backend (needs torch in .venv: `pip install torch==2.13.0`).
 test-torch: $(BIN)/.installed-test
-	KERAS_BACKEND=torch $(BIN)/python -m pytest -q tests/engine
+	KERAS_BACKEND=torch $(BIN)/python -m pytest -q tests/engine tests/cli
 
 # The README's screenshot, from the real window on a virtual display (needs Debian's xvfb and imagemagick).
 screenshot: $(BIN)/.installed

@@ -19,11 +19,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from engine import backend  # noqa: E402
+from engine import backend
 
 
 def seconds_per_image(target, x, spec, repeats: int) -> float:
-    from engine.adversarial import run_attack
+    from engine.adversarial.attacks import run_attack
 
     labels = target.predict(x)
     run_attack(target, x, labels, spec)  # warm-up: tracing, first allocations
@@ -49,46 +49,73 @@ def main() -> int:
     import keras
     import numpy as np
 
-    from engine import datasets, mnist_lab, zoo
-    from engine.adversarial import AttackSpec, Target
-    from engine.robustness import robustness_curve
+    from engine.adversarial.attacks import AttackSpec, Target
+    from engine.adversarial.robustness import robustness_curve
+    from engine.data import datasets
+    from engine.mnist import lab
+    from engine.models import zoo
 
-    print(f"# bench/adversarial.py: Keras {keras.__version__} ({backend.name()}, "
-          f"{backend.describe_device()}), {os.cpu_count()} CPUs\n")
+    print(
+        f"# bench/adversarial.py: Keras {keras.__version__} ({backend.name()}, "
+        f"{backend.describe_device()}), {os.cpu_count()} CPUs\n"
+    )
     fgsm, pgd = AttackSpec("FGSM", 8.0), AttackSpec("PGD L∞", 8.0, steps=10)
     rng = np.random.default_rng(0)
     data = datasets.load_fashion_mnist()
-    lenet = mnist_lab.PRESETS["lenet5"]
-    networks = [("MobileNetV2 (224x224, weights=None)",
-                 Target(zoo.build("MobileNetV2", None), zoo.preprocessing("mobilenet_v2"),
-                        (224, 224)), rng.uniform(0, 255, (1, 224, 224, 3)), [1]),
-                ("LeNet-5 preset (28x28)",
-                 Target(mnist_lab.build_network(lenet.layers), zoo.preprocessing("unit"),
-                        (28, 28), channels=1),
-                 data.x_test[:100, ..., None], [1, 100])]
+    lenet = lab.PRESETS["lenet5"]
+    networks = [
+        (
+            "MobileNetV2 (224x224, weights=None)",
+            Target(zoo.build("MobileNetV2", None), zoo.preprocessing("mobilenet_v2"), (224, 224)),
+            rng.uniform(0, 255, (1, 224, 224, 3)),
+            [1],
+        ),
+        (
+            "LeNet-5 preset (28x28)",
+            Target(
+                lab.build_network(lenet.layers), zoo.preprocessing("unit"), (28, 28), channels=1
+            ),
+            data.x_test[:100, ..., None],
+            [1, 100],
+        ),
+    ]
     print("| Network | batch | FGSM s/image | PGD-10 s/image |\n|---|---:|---:|---:|")
     for title, target, images, batches in networks:
         for batch in batches:
             x = images[:batch].astype(np.float32)
             repeats = args.repeats if batch == 1 else 1
-            print(f"| {title} | {batch} | {seconds_per_image(target, x, fgsm, repeats):.4f} | "
-                  f"{seconds_per_image(target, x, pgd, repeats):.4f} |", flush=True)
+            print(
+                f"| {title} | {batch} | {seconds_per_image(target, x, fgsm, repeats):.4f} | "
+                f"{seconds_per_image(target, x, pgd, repeats):.4f} |",
+                flush=True,
+            )
 
     start = time.perf_counter()
-    result = mnist_lab.train(lenet.layers, lenet.optimizer, data.subset(args.train),
-                             epochs=args.epochs, title=lenet.title)
+    result = lab.train(
+        lenet.layers,
+        lenet.optimizer,
+        data.subset(args.train),
+        epochs=args.epochs,
+        title=lenet.title,
+    )
     target = Target(result.model, zoo.preprocessing("unit"), (28, 28), data.class_names, 1)
     eps = [float(e) for e in args.eps.split(",")]
     x, y = data.x_test[: args.test, ..., None].astype(np.float32), data.y_test[: args.test]
-    print(f"\nLeNet-5 on Fashion-MNIST: {args.train} training images, {result.epochs_done} epochs "
-          f"({time.perf_counter() - start:.0f} s), test error {100 * result.test_error:.2f}%; "
-          f"accuracy on {len(x)} attacked test images (PGD: 10 steps, random start)\n")
+    print(
+        f"\nLeNet-5 on Fashion-MNIST: {args.train} training images, {result.epochs_done} epochs "
+        f"({time.perf_counter() - start:.0f} s), test error {100 * result.test_error:.2f}%; "
+        f"accuracy on {len(x)} attacked test images (PGD: 10 steps, random start)\n"
+    )
     start = time.perf_counter()
     curve = robustness_curve(target, x, y, eps, ("FGSM", "PGD L∞"), steps=10)
-    print("| eps (0-255) | eps (fraction) | FGSM accuracy | PGD-10 accuracy |\n|---:|---:|---:|---:|")
+    print(
+        "| eps (0-255) | eps (fraction) | FGSM accuracy | PGD-10 accuracy |\n|---:|---:|---:|---:|"
+    )
     for i, e in enumerate(curve.eps):
-        print(f"| {e:g} | {e / 255:.3f} | {curve.accuracy['FGSM'][i]:.3f} | "
-              f"{curve.accuracy['PGD L∞'][i]:.3f} |")
+        print(
+            f"| {e:g} | {e / 255:.3f} | {curve.accuracy['FGSM'][i]:.3f} | "
+            f"{curve.accuracy['PGD L∞'][i]:.3f} |"
+        )
     print(f"\n(curve: {time.perf_counter() - start:.0f} s)")
     return 0
 

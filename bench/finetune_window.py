@@ -21,14 +21,16 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from PySide6.QtWidgets import QApplication  # noqa: E402
+from PySide6.QtWidgets import QApplication
 
-from bench.finetune import make_images  # noqa: E402
-from engine import backend, sources, zoo  # noqa: E402
-from engine.store import Workspace  # noqa: E402
-from engine.stream import LiveStream  # noqa: E402
-from gui.main_window import MainWindow  # noqa: E402
-from gui.panels import finetune_base  # noqa: E402
+from bench.finetune import make_images
+from engine import backend
+from engine.live import sources
+from engine.live.stream import LiveStream
+from engine.models import zoo
+from engine.workspace.store import Workspace
+from gui.main_window import MainWindow
+from gui.panels.collect_train import base as bases
 
 
 def main() -> int:
@@ -43,8 +45,9 @@ def main() -> int:
     tmp = Path(tempfile.mkdtemp())
     make_images(tmp / "data", 2, 100)
     workspace = Workspace(tmp / "ws")
-    window = MainWindow(LiveStream(sources.SyntheticSource(320, 240, fps=30)), workspace,
-                        model=None, cameras=[])
+    window = MainWindow(
+        LiveStream(sources.SyntheticSource(320, 240, fps=30)), workspace, model=None, cameras=[]
+    )
     window.show()
     window.start()
     panel, form = window.finetune, window.finetune.form
@@ -54,7 +57,7 @@ def main() -> int:
     random_weights = form.weights.findData(None)
 
     def pick_base():
-        finetune_base._BASES.clear()
+        bases._BASES.clear()
         form.weights.setCurrentIndex(random_weights)
         form.weights.activated.emit(random_weights)
 
@@ -67,8 +70,10 @@ def main() -> int:
         assert form.status.text().startswith("Saved"), form.status.text()
         return time.perf_counter() - start
 
-    print(f"# bench/finetune_window.py: 2 classes x 100 images, MobileNetV2 (weights=None), "
-          f"25 epochs, Keras {backend.name()} on {backend.describe_device()}")
+    print(
+        f"# bench/finetune_window.py: 2 classes x 100 images, MobileNetV2 (weights=None), "
+        f"25 epochs, Keras {backend.name()} on {backend.describe_device()}"
+    )
     print("| run | Train to saved model s |\n|---|---:|")
     pick_base()
     print(f"| Train at once after picking the base | {train('at-once'):.1f} |", flush=True)
@@ -86,8 +91,11 @@ def main() -> int:
         before = window.stream.frames_classified
         seconds = train(f"live-{n}")
         what = "resting (the app)" if rests else "running beside training"
-        print(f"| live MobileNetV2 {what}, {window.stream.frames_classified - before} frames "
-              f"classified meanwhile | {seconds:.1f} |", flush=True)
+        print(
+            f"| live MobileNetV2 {what}, {window.stream.frames_classified - before} frames "
+            f"classified meanwhile | {seconds:.1f} |",
+            flush=True,
+        )
     window.close()
     return 0
 

@@ -5,8 +5,8 @@
 # Results go to $OUT (or ./bench-out).
 set -u
 source "$(dirname "$0")/gpu_env.sh"
-TESTS="tests/engine/test_backend_gradients.py tests/engine/test_adversarial.py
-       tests/engine/test_inspect.py tests/engine/test_finetune.py tests/engine/test_model_files.py"
+TESTS="tests/engine/test_backend_gradients.py tests/engine/adversarial/test_attacks.py
+       tests/engine/inspection/test_inspector.py tests/engine/transfer/test_finetune.py tests/engine/workspace/test_model_files.py"
 for b in torch jax; do
   KERAS_BACKEND=$b timeout "${TEST_TIMEOUT:-120}" python3 -m pytest -q -p no:cacheprovider $TESTS 2>&1 \
     | tail -15 | tee "$OUT/tests_$b.txt"

@@ -18,12 +18,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import numpy as np  # noqa: E402
+import numpy as np
 
-from bench.levers import median_ms  # noqa: E402
-from engine import backend, zoo  # noqa: E402
-from engine.inspect import Inspector  # noqa: E402
-from engine.inspect_features import Target, visualize  # noqa: E402
+from bench.levers import median_ms
+from engine import backend
+from engine.inspection.features import Target, visualize
+from engine.inspection.inspector import Inspector
+from engine.models import zoo
 
 
 def main() -> int:
@@ -42,11 +43,15 @@ def main() -> int:
         (f"activations of {early}", lambda: inspector.activations(batch, early)),
         (f"Grad-CAM at {last} (the app)", lambda: inspector.grad_cam(batch, None, last)),
         ("saliency (gradient to the input)", lambda: inspector.saliency(batch)),
-        ("one feature-visualization step", lambda: visualize(
-            inspector, Target(0, last), classifier.preprocess, steps=1)),
+        (
+            "one feature-visualization step",
+            lambda: visualize(inspector, Target(0, last), classifier.preprocess, steps=1),
+        ),
     ]
-    print(f"{args.model}, Keras {backend.name()} on {backend.describe_device()}, "
-          f"median of {args.repeats}:")
+    print(
+        f"{args.model}, Keras {backend.name()} on {backend.describe_device()}, "
+        f"median of {args.repeats}:"
+    )
     base = None
     for title, call in rows:
         ms = median_ms(call, args.repeats, warm=2)

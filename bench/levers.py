@@ -18,11 +18,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import cv2  # noqa: E402
-import numpy as np  # noqa: E402
+import cv2
+import numpy as np
 
-from engine import backend, zoo  # noqa: E402
-from engine.classifier import fit_to_input  # noqa: E402
+from engine import backend
+from engine.models import zoo
+from engine.models.classifier import fit_to_input
 
 
 def median_ms(call, repeats: int, warm: int = 3) -> float:
@@ -46,13 +47,17 @@ def main() -> int:
     entry = zoo.ZOO[args.model]
     model = zoo.build(args.model, weights=None)
     x = np.random.default_rng(0).uniform(-1, 1, (1, *entry.input_size, 3)).astype(np.float32)
-    rows = [("model.predict (the course)", lambda: model.predict(x, verbose=0)),
-            ("model.predict_on_batch", lambda: model.predict_on_batch(x)),
-            ("eager call model(x)", lambda: keras.ops.convert_to_numpy(model(x, training=False))),
-            ("engine compiled forward", backend.compiled_forward(model))]
+    rows = [
+        ("model.predict (the course)", lambda: model.predict(x, verbose=0)),
+        ("model.predict_on_batch", lambda: model.predict_on_batch(x)),
+        ("eager call model(x)", lambda: keras.ops.convert_to_numpy(model(x, training=False))),
+        ("engine compiled forward", backend.compiled_forward(model)),
+    ]
     if backend.name() == "tensorflow":
         rows.append(("compiled forward with XLA", backend.compiled_forward(model, xla=True)))
-    print(f"# bench/levers.py: {args.model}, backend {backend.name()}, {backend.describe_device()}\n")
+    print(
+        f"# bench/levers.py: {args.model}, backend {backend.name()}, {backend.describe_device()}\n"
+    )
     print("| per-frame step | median ms | vs model.predict |\n|---|---|---|")
     base = None
     for label, call in rows:
@@ -62,11 +67,17 @@ def main() -> int:
         print(f"| {label} | {ms:.1f} | {base / ms:.2f}x |", flush=True)
     frame = np.random.default_rng(1).integers(0, 255, (480, 640, 3), np.uint8)
     size = entry.input_size
-    rows = [("resize uint8, INTER_LINEAR, then float32 (the course)",
-             lambda: cv2.resize(frame, size).astype(np.float32)),
-            ("float32 first, then resize", lambda: cv2.resize(frame.astype(np.float32), size)),
-            ("centre crop + resize uint8, INTER_AREA, then float32 (engine)",
-             lambda: fit_to_input(frame, size).astype(np.float32))]
+    rows = [
+        (
+            "resize uint8, INTER_LINEAR, then float32 (the course)",
+            lambda: cv2.resize(frame, size).astype(np.float32),
+        ),
+        ("float32 first, then resize", lambda: cv2.resize(frame.astype(np.float32), size)),
+        (
+            "centre crop + resize uint8, INTER_AREA, then float32 (engine)",
+            lambda: fit_to_input(frame, size).astype(np.float32),
+        ),
+    ]
     for label, call in rows:
         print(f"| {label} | {median_ms(call, args.repeats * 5):.2f} | |")
     return 0

@@ -26,15 +26,17 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import cv2  # noqa: E402
-import numpy as np  # noqa: E402
-import psutil  # noqa: E402
+import cv2
+import numpy as np
+import psutil
 
-from bench.flops import forward_flops  # noqa: E402
-from engine import backend, sources, zoo  # noqa: E402
-from engine.classifier import Classifier  # noqa: E402
-from engine.labels import imagenet_labels, top_k  # noqa: E402
-from engine.stream import LiveStream  # noqa: E402
+from bench.flops import forward_flops
+from engine import backend
+from engine.live import sources
+from engine.live.stream import LiveStream
+from engine.models import zoo
+from engine.models.classifier import Classifier
+from engine.models.labels import imagenet_labels, top_k
 
 FPS = 30.0
 
@@ -97,11 +99,13 @@ class Run:
 
     def row(self, backend_name: str, device: str, ratio: str) -> str:
         ms = lambda xs, q: f"{1000 * float(np.percentile(xs, q)):.1f}" if xs else "-"  # noqa: E731
-        return (f"| {self.model} | {backend_name} | {device} | {self.source} | {self.pipeline} | "
-                f"{ms(self.latencies, 50)} | {ms(self.latencies, 95)} | "
-                f"{self.classified / self.seconds:.1f} | {self.displayed / self.seconds:.1f} | "
-                f"{ms(self.e2e, 50)} | {ms(self.e2e, 95)} | {self.rss_start:.0f} | "
-                f"{self.rss_end:.0f} | {ratio} |")
+        return (
+            f"| {self.model} | {backend_name} | {device} | {self.source} | {self.pipeline} | "
+            f"{ms(self.latencies, 50)} | {ms(self.latencies, 95)} | "
+            f"{self.classified / self.seconds:.1f} | {self.displayed / self.seconds:.1f} | "
+            f"{ms(self.e2e, 50)} | {ms(self.e2e, 95)} | {self.rss_start:.0f} | "
+            f"{self.rss_end:.0f} | {ratio} |"
+        )
 
 
 def course_loop(model, entry, source: sources.Source, seconds: float, label: str) -> Run:
@@ -121,8 +125,15 @@ def course_loop(model, entry, source: sources.Source, seconds: float, label: str
         labels = top_k(probabilities, names, 5)
         shown = frame.copy()
         for i, (name, p) in enumerate(labels):
-            cv2.putText(shown, f"{name} {p:.2f}", (10, 30 + 30 * i), cv2.FONT_HERSHEY_SIMPLEX,
-                        0.8, (255, 255, 255), 2)
+            cv2.putText(
+                shown,
+                f"{name} {p:.2f}",
+                (10, 30 + 30 * i),
+                cv2.FONT_HERSHEY_SIMPLEX,
+                0.8,
+                (255, 255, 255),
+                2,
+            )
         run.e2e.append(time.perf_counter() - captured)
         run.displayed += 1
         run.classified += 1
@@ -132,8 +143,9 @@ def course_loop(model, entry, source: sources.Source, seconds: float, label: str
     return run
 
 
-def engine_stream(classifier, entry, source: sources.Source, seconds: float, label: str,
-                  paced: bool) -> Run:
+def engine_stream(
+    classifier, entry, source: sources.Source, seconds: float, label: str, paced: bool
+) -> Run:
     """The app's LiveStream: capture and inference threads, newest frame wins."""
     run = Run(entry.name, label, "engine stream", rss_start=rss_mb())
     lock = threading.Lock()
@@ -178,13 +190,17 @@ def gui_paint_rate(seconds: float, video: Path) -> tuple[float, float]:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from PySide6.QtWidgets import QApplication
 
-    from engine.store import Workspace
+    from engine.workspace.store import Workspace
     from gui.main_window import MainWindow
 
     app = QApplication.instance() or QApplication([])
-    window = MainWindow(LiveStream(sources.VideoFileSource(video)),
-                        Workspace(tempfile.mkdtemp(prefix="bench-ws-")), model="MobileNetV2",
-                        weights=None, cameras=[])
+    window = MainWindow(
+        LiveStream(sources.VideoFileSource(video)),
+        Workspace(tempfile.mkdtemp(prefix="bench-ws-")),
+        model="MobileNetV2",
+        weights=None,
+        cameras=[],
+    )
     window.show()
     window.start()
     deadline = time.perf_counter() + 120
@@ -213,15 +229,20 @@ def soak(seconds: float, video: Path) -> None:
     start = time.perf_counter()
     while time.perf_counter() - start < seconds:
         time.sleep(min(60, seconds))
-        print(f"  t={time.perf_counter() - start:5.0f} s  RSS {rss_mb():.0f} MB  "
-              f"frames {stream.frames_captured}  classified {stream.frames_classified}", flush=True)
+        print(
+            f"  t={time.perf_counter() - start:5.0f} s  RSS {rss_mb():.0f} MB  "
+            f"frames {stream.frames_captured}  classified {stream.frames_classified}",
+            flush=True,
+        )
     stream.stop()
     print(f"soak: growth {rss_mb() - first:+.1f} MB over {seconds:.0f} s")
 
 
-HEADER = ("| model | backend | device | source | pipeline | latency median ms | p95 ms | "
-          "inference fps | display fps | end-to-end median ms | p95 ms | RSS start MB | "
-          "RSS end MB | inference fps (b)/(a) |\n" + "|---" * 14 + "|")
+HEADER = (
+    "| model | backend | device | source | pipeline | latency median ms | p95 ms | "
+    "inference fps | display fps | end-to-end median ms | p95 ms | RSS start MB | "
+    "RSS end MB | inference fps (b)/(a) |\n" + "|---" * 14 + "|"
+)
 
 
 def main() -> int:
@@ -242,21 +263,33 @@ def main() -> int:
 
     name, device = backend.name(), backend.describe_device()
     rate = matmul_rate()
-    print(f"# bench/live.py: Keras {keras.__version__}, backend {name}, device {device}, "
-          f"{os.cpu_count()} CPUs")
+    print(
+        f"# bench/live.py: Keras {keras.__version__}, backend {name}, device {device}, "
+        f"{os.cpu_count()} CPUs"
+    )
     print(f"float32 matmul rate: {rate / 1e9:.1f} GFLOP/s (2048x2048, keras.ops.matmul)\n")
     rows, floors = [], []
     for model_name in args.models.split(","):
         entry = zoo.ZOO[model_name]
         model = zoo.build(model_name, weights=None)
         flops = forward_flops(model)
-        classifier = Classifier(model, entry.input_size, zoo.preprocessing(entry.module),
-                                imagenet_labels(), name=model_name, alpha=0.0)
+        classifier = Classifier(
+            model,
+            entry.input_size,
+            zoo.preprocessing(entry.module),
+            imagenet_labels(),
+            name=model_name,
+            alpha=0.0,
+        )
         classifier.warm_up()
         engine_latencies = []
         for mode in args.modes.split(","):
             paced = mode == "paced"
-            make = (lambda: CameraLikeSource(video)) if paced else (lambda: sources.VideoFileSource(video))
+            make = (
+                (lambda: CameraLikeSource(video))
+                if paced
+                else (lambda: sources.VideoFileSource(video))
+            )
             label = "30 fps paced" if paced else "unpaced"
             course = course_loop(model, entry, make(), args.seconds, label)
             ours = engine_stream(classifier, entry, make(), args.seconds, label, paced=False)
@@ -266,18 +299,24 @@ def main() -> int:
             print(rows[-2], rows[-1], sep="\n", flush=True)
         best = flops / rate
         measured = statistics.median(engine_latencies) if engine_latencies else float("nan")
-        floors.append(f"| {model_name} | {flops / 1e9:.2f} | {1000 * best:.3f} | "
-                      f"{1000 * measured:.1f} | {100 * best / measured:.1f}% |")
+        floors.append(
+            f"| {model_name} | {flops / 1e9:.2f} | {1000 * best:.3f} | "
+            f"{1000 * measured:.1f} | {100 * best / measured:.1f}% |"
+        )
         del model, classifier
     print("\n" + HEADER)
     print("\n".join(rows))
-    print("\n| model | GFLOPs per frame | best possible ms (FLOPs / matmul rate) | "
-          "engine median ms | fraction of the floor reached |\n|---|---|---|---|---|")
+    print(
+        "\n| model | GFLOPs per frame | best possible ms (FLOPs / matmul rate) | "
+        "engine median ms | fraction of the floor reached |\n|---|---|---|---|---|"
+    )
     print("\n".join(floors))
     if args.gui:
         painted, inferred = gui_paint_rate(args.seconds, video)
-        print(f"\nGUI: {painted:.1f} frames painted per second in the real window (offscreen), "
-              f"{inferred:.1f} inferences per second, MobileNetV2, 30 fps video")
+        print(
+            f"\nGUI: {painted:.1f} frames painted per second in the real window (offscreen), "
+            f"{inferred:.1f} inferences per second, MobileNetV2, 30 fps video"
+        )
     return 0
 
 

@@ -1,6 +1,6 @@
 """The course's MNIST table on this machine, and the Fashion-MNIST time-budget challenge.
 
-    python bench/mnist.py                                  # six presets, Fashion-MNIST, course epochs
+    python bench/mnist.py                                  # six presets, Fashion-MNIST
     python bench/mnist.py --dataset mnist                  # MNIST, where Keras can download it
     python bench/mnist.py --presets lenet5,cnn --epochs 2  # a quicker look
     python bench/mnist.py --challenge 1,5,15               # the course's time-budget challenge
@@ -22,17 +22,24 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from engine import datasets, mnist_lab  # noqa: E402
-from engine.mnist_cli import load_dataset  # noqa: E402
+from cli.mnist import load_dataset
+from engine.data import datasets
+from engine.mnist import lab
 
-COURSE_SECONDS = {"mlp-sgd": 27, "mlp-momentum": 28, "mlp-adadelta": 49, "mlp2-adadelta": 194,
-                  "lenet5": 132, "cnn": 743}
+COURSE_SECONDS = {
+    "mlp-sgd": 27,
+    "mlp-momentum": 28,
+    "mlp-adadelta": 49,
+    "mlp2-adadelta": 194,
+    "lenet5": 132,
+    "cnn": 743,
+}
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--dataset", default="fashion")
-    parser.add_argument("--presets", default=",".join(mnist_lab.PRESETS))
+    parser.add_argument("--presets", default=",".join(lab.PRESETS))
     parser.add_argument("--epochs", type=int, help="override the course's epochs")
     parser.add_argument("--challenge", metavar="MINUTES", help="comma list of training budgets")
     parser.add_argument("--layers", help="a layer text to try instead of the challenge preset")
@@ -47,41 +54,70 @@ def main() -> int:
 
     if args.challenge:
         return challenge(data, [float(m) for m in args.challenge.split(",")], args)
-    print(f"# bench/mnist.py: {data.name}, {len(data.x_train)} train / {len(data.x_test)} test, "
-          f"Keras {keras.__version__} ({keras.backend.backend()}), {os.cpu_count()} CPUs, batch 128\n")
-    print("| Architecture | Parameters | Optimizer | Epochs | seconds here | course CPU s (MNIST) "
-          "| error here | course error (MNIST) |\n|---|---:|---|---:|---:|---:|---:|---:|")
+    print(
+        f"# bench/mnist.py: {data.name}, {len(data.x_train)} train / {len(data.x_test)} test, "
+        f"Keras {keras.__version__} ({keras.backend.backend()}), {os.cpu_count()} CPUs, batch 128\n"
+    )
+    print(
+        "| Architecture | Parameters | Optimizer | Epochs | seconds here | course CPU s (MNIST) "
+        "| error here | course error (MNIST) |\n|---|---:|---|---:|---:|---:|---:|---:|"
+    )
     for key in args.presets.split(","):
-        preset = mnist_lab.PRESETS[key]
-        result = mnist_lab.train_preset(key, data, epochs=args.epochs)
-        print(f"| {preset.title} | {result.parameters:,} | {preset.optimizer['name']} "
-              f"| {result.epochs_done} | {result.seconds:.0f} | {COURSE_SECONDS[key]} | "
-              f"{100 * result.test_error:.2f}% | {100 * preset.course_error:.2f}% |", flush=True)
+        preset = lab.PRESETS[key]
+        result = lab.train_preset(key, data, epochs=args.epochs)
+        print(
+            f"| {preset.title} | {result.parameters:,} | {preset.optimizer['name']} "
+            f"| {result.epochs_done} | {result.seconds:.0f} | {COURSE_SECONDS[key]} | "
+            f"{100 * result.test_error:.2f}% | {100 * preset.course_error:.2f}% |",
+            flush=True,
+        )
     return 0
 
 
 def challenge(data, budgets, args) -> int:
     import keras
 
-    preset = mnist_lab.PRESETS["challenge"]
-    layers = mnist_lab.parse_layers(args.layers) if args.layers else preset.layers
-    print(f"# bench/mnist.py --challenge: {data.name}, Keras {keras.__version__} "
-          f"({keras.backend.backend()}), {os.cpu_count()} CPUs; goal 0.90 / 0.92 / 0.935 in "
-          f"1 / 5 / 15 minutes")
-    print(f"# recipe: {mnist_lab.describe_layers(layers)}; {preset.optimizer}, batch "
-          f"{preset.batch_size}, {preset.schedule} schedule to the budget\n")
+    preset = lab.PRESETS["challenge"]
+    layers = lab.parse_layers(args.layers) if args.layers else preset.layers
+    print(
+        f"# bench/mnist.py --challenge: {data.name}, Keras {keras.__version__} "
+        f"({keras.backend.backend()}), {os.cpu_count()} CPUs; goal 0.90 / 0.92 / 0.935 in "
+        f"1 / 5 / 15 minutes"
+    )
+    print(
+        f"# recipe: {lab.describe_layers(layers)}; {preset.optimizer}, batch "
+        f"{preset.batch_size}, {preset.schedule} schedule to the budget\n"
+    )
     print("| budget | recipe | epochs done | seconds | test accuracy |\n|---:|---|---:|---:|---:|")
     for minutes in budgets:
-        runs = [("challenge", lambda: mnist_lab.train(
-            layers, preset.optimizer, data, epochs=200, batch_size=preset.batch_size,
-            schedule=preset.schedule, time_limit=60 * minutes))]
+        runs = [
+            (
+                "challenge",
+                lambda: lab.train(
+                    layers,
+                    preset.optimizer,
+                    data,
+                    epochs=200,
+                    batch_size=preset.batch_size,
+                    schedule=preset.schedule,
+                    time_limit=60 * minutes,
+                ),
+            )
+        ]
         if not args.no_baseline:
-            runs.append(("LeNet-5 (course)", lambda: mnist_lab.train_preset(
-                "lenet5", data, epochs=200, time_limit=60 * minutes)))
+            runs.append(
+                (
+                    "LeNet-5 (course)",
+                    lambda: lab.train_preset("lenet5", data, epochs=200, time_limit=60 * minutes),
+                )
+            )
         for name, run in runs:
             result = run()
-            print(f"| {minutes:g} min | {name} | {result.epochs_done} | {result.seconds:.0f} | "
-                  f"{1 - result.test_error:.4f} |", flush=True)
+            print(
+                f"| {minutes:g} min | {name} | {result.epochs_done} | {result.seconds:.0f} | "
+                f"{1 - result.test_error:.4f} |",
+                flush=True,
+            )
     return 0
 
 

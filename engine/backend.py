@@ -7,7 +7,7 @@ description and a compiled forward call. Each backend has one small function per
 from __future__ import annotations
 
 import os
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 
@@ -109,8 +109,13 @@ def _jax_forward(model, xla):
 
     # Read the variables at each call: Keras' own jitted steps (predict, fit) donate and replace
     # their buffers, so values captured once would be deleted arrays by then.
-    return lambda x: np.asarray(forward([v.value for v in model.trainable_variables],
-                                        [v.value for v in model.non_trainable_variables], x))
+    return lambda x: np.asarray(
+        forward(
+            [v.value for v in model.trainable_variables],
+            [v.value for v in model.non_trainable_variables],
+            x,
+        )
+    )
 
 
 def _torch_forward(model, xla):
@@ -130,8 +135,11 @@ def value_and_grad(fn: Callable, x: np.ndarray) -> tuple[float, np.ndarray]:
     calls (call models with ``training=False``). This is what attacks, saliency and feature
     visualization differentiate through, whichever backend runs.
     """
-    grads = {"tensorflow": _tf_value_and_grad, "jax": _jax_value_and_grad,
-             "torch": _torch_value_and_grad}
+    grads = {
+        "tensorflow": _tf_value_and_grad,
+        "jax": _jax_value_and_grad,
+        "torch": _torch_value_and_grad,
+    }
     value, grad = grads[name()](fn, np.asarray(x, dtype=np.float32))
     return float(value), np.asarray(grad, dtype=np.float32)
 
@@ -154,12 +162,10 @@ def _jax_value_and_grad(fn, x):
 
 
 def _torch_value_and_grad(fn, x):
-    import torch
-
     import keras
+    import torch
 
     tensor = keras.ops.convert_to_tensor(x).detach().requires_grad_(True)  # on Keras' device
     value = fn(tensor)
     (grad,) = torch.autograd.grad(value, tensor)
     return value.detach().cpu().numpy(), grad.detach().cpu().numpy()
-

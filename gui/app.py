@@ -7,9 +7,11 @@ import sys
 
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from engine import model_files, sources, zoo
-from engine.store import ModelInfo, Workspace
-from engine.stream import LiveStream
+from engine.live import sources
+from engine.live.stream import LiveStream
+from engine.models import zoo
+from engine.workspace import model_files
+from engine.workspace.store import ModelInfo, Workspace
 from gui.main_window import MainWindow
 
 log = logging.getLogger(__name__)
@@ -45,8 +47,14 @@ def run_gui(args) -> int:
         model = initial_model(args.model)
     except ValueError as error:
         model, notice = zoo.DEFAULT_MODEL, str(error)
-    window = MainWindow(LiveStream(source), workspace, model=model, weights=args.weights,
-                        top_k=args.top_k, notice=notice)
+    window = MainWindow(
+        LiveStream(source),
+        workspace,
+        model=model,
+        weights=args.weights,
+        top_k=args.top_k,
+        notice=notice,
+    )
     window.show()
     window.start()
     return app.exec()
@@ -65,6 +73,8 @@ def _log_to_workspace(workspace: Workspace) -> None:
 def _report_unexpected(kind, value, traceback) -> None:
     """Log an unexpected error and tell the person in a message box instead of a traceback."""
     log.error("unexpected error", exc_info=(kind, value, traceback))
-    QMessageBox.critical(None, "Something went wrong",
-                         f"{value}\n\nThe details are in the log file in the workspace. "
-                         "The window keeps running.")
+    QMessageBox.critical(
+        None,
+        "Something went wrong",
+        f"{value}\n\nThe details are in the log file in the workspace. The window keeps running.",
+    )

@@ -7,22 +7,24 @@ from pathlib import Path
 
 from PySide6.QtCore import QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence, QShortcut
-from PySide6.QtWidgets import (QFileDialog, QLabel, QMainWindow, QMessageBox, QSplitter,
-                               QTabWidget)
+from PySide6.QtWidgets import QFileDialog, QLabel, QMainWindow, QMessageBox, QSplitter, QTabWidget
 from superqt.utils import create_worker
 
-from engine import backend, model_files, sources, zoo
-from engine.frames import Result
-from engine.overlay import draw_labels
-from engine.store import ModelInfo, Workspace
-from engine.stream import LiveStream
-from gui.frame_view import FrameView
-from gui.panels.adversarial import AdversarialPanel
-from gui.panels.finetune import FinetunePanel
-from gui.panels.inspect import InspectPanel
-from gui.panels.live import LivePanel
-from gui.panels.mnist import MnistPanel
-from gui.workers import GarbagePolicy, ModelLoader, StreamBridge
+from engine import backend
+from engine.live import sources
+from engine.live.frames import Result
+from engine.live.overlay import draw_labels
+from engine.live.stream import LiveStream
+from engine.models import zoo
+from engine.workspace import model_files
+from engine.workspace.store import ModelInfo, Workspace
+from gui.core.workers import GarbagePolicy, ModelLoader, StreamBridge
+from gui.panels.adversarial.panel import AdversarialPanel
+from gui.panels.collect_train.panel import FinetunePanel
+from gui.panels.inspect.panel import InspectPanel
+from gui.panels.live.panel import LivePanel
+from gui.panels.mnist_lab.panel import MnistPanel
+from gui.widgets.frame_view import FrameView
 
 log = logging.getLogger(__name__)
 
@@ -33,9 +35,18 @@ class MainWindow(QMainWindow):
     cameras_found = Signal(list)
     live_result = Signal(object)  # every Result shown, extras included, for panels that follow it
 
-    def __init__(self, stream: LiveStream, workspace: Workspace, *, model=zoo.DEFAULT_MODEL,
-                 weights: str | None = "imagenet", top_k: int = 5, alpha: float = 0.95,
-                 notice: str = "", cameras: list[int] | None = None):
+    def __init__(
+        self,
+        stream: LiveStream,
+        workspace: Workspace,
+        *,
+        model=zoo.DEFAULT_MODEL,
+        weights: str | None = "imagenet",
+        top_k: int = 5,
+        alpha: float = 0.95,
+        notice: str = "",
+        cameras: list[int] | None = None,
+    ):
         super().__init__()
         self.setWindowTitle("Deep Learning Lab")
         self.stream, self.workspace, self.weights = stream, workspace, weights
@@ -83,8 +94,12 @@ class MainWindow(QMainWindow):
         self.cameras_found.connect(self._fill_camera_menu)
 
         self._build_menus()
-        for keys, slot in (("S", self.save_snapshot), ("Space", self.toggle_pause),
-                           ("Q", self.close), ("Ctrl+Q", self.close)):
+        for keys, slot in (
+            ("S", self.save_snapshot),
+            ("Space", self.toggle_pause),
+            ("Q", self.close),
+            ("Ctrl+Q", self.close),
+        ):
             QShortcut(QKeySequence(keys), self, slot)
         self._stats = QTimer(self, interval=500, timeout=self._update_status)
         self._stats.start()
@@ -93,9 +108,13 @@ class MainWindow(QMainWindow):
             self.rescan_cameras()
         else:
             self._fill_camera_menu(cameras)
-        create_worker(backend.describe_device, _connect={
-            "returned": self._set_device,
-            "errored": lambda error: log.warning("no device description: %s", error)})
+        create_worker(
+            backend.describe_device,
+            _connect={
+                "returned": self._set_device,
+                "errored": lambda error: log.warning("no device description: %s", error),
+            },
+        )
         if model is not None:
             self.choose_model(model)
 
@@ -109,7 +128,9 @@ class MainWindow(QMainWindow):
         self.source_menu = self.menuBar().addMenu("&Source")
         self._camera_actions: list[QAction] = []
         self._camera_separator = self.source_menu.addSeparator()
-        self.source_menu.addAction("&Demo stream", lambda: self.switch_source(sources.SyntheticSource()))
+        self.source_menu.addAction(
+            "&Demo stream", lambda: self.switch_source(sources.SyntheticSource())
+        )
         self.source_menu.addAction("&Video file…", self._open_video_dialog)
         self.source_menu.addAction("&Image folder…", self._open_folder_dialog)
         self.source_menu.addSeparator()
@@ -117,9 +138,13 @@ class MainWindow(QMainWindow):
 
     def rescan_cameras(self) -> None:
         """Probe camera indices in the background; the Source menu lists those that open."""
-        create_worker(sources.probe_cameras, _connect={
-            "returned": self.cameras_found.emit,
-            "errored": lambda error: log.warning("camera probe failed: %s", error)})
+        create_worker(
+            sources.probe_cameras,
+            _connect={
+                "returned": self.cameras_found.emit,
+                "errored": lambda error: log.warning("camera probe failed: %s", error),
+            },
+        )
 
     def _fill_camera_menu(self, indices: list[int]) -> None:
         for action in self._camera_actions:
@@ -131,13 +156,16 @@ class MainWindow(QMainWindow):
                 action.setEnabled(False)
             else:
                 action = QAction(f"Camera {index}", self)
-                action.triggered.connect(lambda _=False, i=index: self.switch_source(sources.CameraSource(i)))
+                action.triggered.connect(
+                    lambda _=False, i=index: self.switch_source(sources.CameraSource(i))
+                )
             self.source_menu.insertAction(self._camera_separator, action)
             self._camera_actions.append(action)
 
     def _open_video_dialog(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Open a video", "",
-                                              "Videos (*.mp4 *.avi *.mov *.mkv *.webm);;All files (*)")
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Open a video", "", "Videos (*.mp4 *.avi *.mov *.mkv *.webm);;All files (*)"
+        )
         if path:
             self.switch_source(sources.VideoFileSource(path))
 
@@ -147,8 +175,9 @@ class MainWindow(QMainWindow):
             self.switch_source(sources.ImageFolderSource(path))
 
     def open_model_dialog(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Open a model", str(self.workspace.models_dir),
-                                              "Keras models (*.keras)")
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Open a model", str(self.workspace.models_dir), "Keras models (*.keras)"
+        )
         if path:
             self.open_model_file(path)
 
@@ -167,11 +196,13 @@ class MainWindow(QMainWindow):
 
         def build(progress):
             if isinstance(choice, ModelInfo):
-                classifier = zoo.workspace_classifier(choice, "The live view", top_k=top_k,
-                                                      alpha=alpha)
+                classifier = zoo.workspace_classifier(
+                    choice, "The live view", top_k=top_k, alpha=alpha
+                )
             else:
-                classifier = zoo.zoo_classifier(choice, weights, progress=progress,
-                                                top_k=top_k, alpha=alpha)
+                classifier = zoo.zoo_classifier(
+                    choice, weights, progress=progress, top_k=top_k, alpha=alpha
+                )
             classifier.warm_up()
             return classifier
 
@@ -224,9 +255,12 @@ class MainWindow(QMainWindow):
             path = self.workspace.save_snapshot(self._shown)
         except OSError as error:
             log.exception("snapshot failed")
-            QMessageBox.warning(self, "Snapshot not saved",
-                                f"The snapshot could not be written to {self.workspace.snapshots_dir}: "
-                                f"{error}. Free some space or choose another workspace with --workspace.")
+            QMessageBox.warning(
+                self,
+                "Snapshot not saved",
+                f"The snapshot could not be written to {self.workspace.snapshots_dir}: "
+                f"{error}. Free some space or choose another workspace with --workspace.",
+            )
             return None
         self.statusBar().showMessage(f"Saved {path}", 8000)
         return path
@@ -238,7 +272,9 @@ class MainWindow(QMainWindow):
             self._frame = frame.image
             self._redraw()
             if self.tabs.currentWidget() is self.mnist and frame.index % 6 == 0:
-                self.mnist.try_digit.show_camera_frame(frame.image)  # a few times a second is plenty
+                self.mnist.try_digit.show_camera_frame(
+                    frame.image
+                )  # a few times a second is plenty
 
     def set_live_probe(self, name: str, probe, paint=None) -> None:
         """Run ``probe(image, classifier)`` on each classified frame; None removes it.
@@ -269,8 +305,9 @@ class MainWindow(QMainWindow):
         if self.stream.classifier is None or self._holders:  # a result from before the hold
             return
         self._labels = result.labels
-        self._extras.update((name, value) for name, value in result.extras.items()
-                            if name in self._painters)
+        self._extras.update(
+            (name, value) for name, value in result.extras.items() if name in self._painters
+        )
         self.panel.bars.show_labels(result.labels)
         self.live_result.emit(result)
 
@@ -305,8 +342,11 @@ class MainWindow(QMainWindow):
 
     def _kept(self) -> str:
         """What runs on after a refusal, said after the reason."""
-        return (f"\n\nStill using {self.stream.classifier.name}." if self.stream.classifier
-                else "\n\nNo model is running; the video goes on.")
+        return (
+            f"\n\nStill using {self.stream.classifier.name}."
+            if self.stream.classifier
+            else "\n\nNo model is running; the video goes on."
+        )
 
     def _set_device(self, description: str) -> None:
         self._device = description
@@ -324,12 +364,16 @@ class MainWindow(QMainWindow):
     def _update_status(self) -> None:
         stream = self.stream
         model = stream.classifier.name if stream.classifier else "no model"
-        inference = ("inference rests while training" if stream.inference_held else
-                     f"inference {stream.inference_rate.rate():.1f} fps · "
-                     f"{stream.last_latency_ms:.0f} ms")
+        inference = (
+            "inference rests while training"
+            if stream.inference_held
+            else f"inference {stream.inference_rate.rate():.1f} fps · "
+            f"{stream.last_latency_ms:.0f} ms"
+        )
         self.status_label.setText(
             f"display {self.view.paint_rate.rate():.1f} fps · {inference} · "
-            f"{model} · Keras {backend.select(None)} · {self._device}")
+            f"{model} · Keras {backend.select(None)} · {self._device}"
+        )
 
     # -- lifetime ----------------------------------------------------------------------------
     def start(self) -> None:

@@ -12,8 +12,8 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ["XDG_DATA_HOME"] = tempfile.mkdtemp(prefix="dll-xdg-data-")  # a private system trash
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
+import numpy as np
+import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO.parent / "shared" / "data"
@@ -50,8 +50,9 @@ def colour_model():
     x = keras.layers.GlobalAveragePooling2D()(inputs)
     outputs = keras.layers.Dense(3, activation="softmax", name="colour")(x)
     model = keras.Model(inputs, outputs)
-    model.get_layer("colour").set_weights([np.eye(3, dtype="float32") * 20.0,
-                                           np.zeros(3, "float32")])
+    model.get_layer("colour").set_weights(
+        [np.eye(3, dtype="float32") * 20.0, np.zeros(3, "float32")]
+    )
     return model
 
 
@@ -64,7 +65,7 @@ def numpy(tensor) -> np.ndarray:
 
 @pytest.fixture
 def workspace(tmp_path):
-    from engine.store import Workspace
+    from engine.workspace.store import Workspace
 
     return Workspace(tmp_path / "workspace", system_trash=False)  # tests keep the real trash clean
 

@@ -16,11 +16,12 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from PySide6.QtWidgets import QApplication  # noqa: E402
+from PySide6.QtWidgets import QApplication
 
-from engine import datasets, mnist_lab  # noqa: E402
-from engine.store import Workspace  # noqa: E402
-from tools.shots import open_window, save, wait  # noqa: E402
+from engine.data import datasets
+from engine.mnist import lab
+from engine.workspace.store import Workspace
+from tools.shots import open_window, save, wait
 
 
 def main() -> int:
@@ -28,10 +29,11 @@ def main() -> int:
     app = QApplication([])
     workspace = Workspace(tempfile.mkdtemp())
     data = datasets.load_fashion_mnist()
-    lenet = mnist_lab.PRESETS["lenet5"]
-    result = mnist_lab.train(lenet.layers, lenet.optimizer, data.subset(12000, 1000), epochs=3)
-    info = workspace.save_model(result.model, data.class_names, (28, 28), "mnist",
-                                "lenet5-fashion-mnist", base="lenet5")
+    lenet = lab.PRESETS["lenet5"]
+    result = lab.train(lenet.layers, lenet.optimizer, data.subset(12000, 1000), epochs=3)
+    info = workspace.save_model(
+        result.model, data.class_names, (28, 28), "mnist", "lenet5-fashion-mnist", base="lenet5"
+    )
     window = open_window(workspace, 1300, 860, model=None)
     panel = window.adversarial
     window.tabs.setCurrentWidget(panel)

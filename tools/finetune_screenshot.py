@@ -1,10 +1,11 @@
 """Picture of the 'Collect & train' tab after a short run on the ants and bees photos.
 
-    xvfb-run -a env QT_QPA_PLATFORM=xcb .venv/bin/python tools/finetune_screenshot.py docs/finetune.png
+    xvfb-run -a env QT_QPA_PLATFORM=xcb .venv/bin/python tools/finetune_screenshot.py \
+        docs/finetune.png
 
 Opens ../shared/data/hymenoptera read-only as a project, trains a head on DenseNet121 with random
-weights (no ImageNet weights on this machine, so the accuracy is modest) for 40 epochs at learning rate 0.01, and saves
-the window with the confusion matrix and the misclassified photos.
+weights (no ImageNet weights on this machine, so the accuracy is modest) for 40 epochs at
+learning rate 0.01, and saves the window with the confusion matrix and the misclassified photos.
 """
 
 from __future__ import annotations
@@ -17,11 +18,11 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from PySide6.QtCore import QThreadPool  # noqa: E402
-from PySide6.QtWidgets import QApplication  # noqa: E402
+from PySide6.QtCore import QThreadPool
+from PySide6.QtWidgets import QApplication
 
-from engine.store import Workspace  # noqa: E402
-from tools.shots import open_window, wait  # noqa: E402
+from engine.workspace.store import Workspace
+from tools.shots import open_window, wait
 
 BASE = "DenseNet121"  # random MobileNetV2 embeddings are ~1e-12: nothing for a head to learn
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "hymenoptera"

@@ -19,24 +19,28 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import numpy as np  # noqa: E402
-from PIL import Image  # noqa: E402
-from PySide6.QtWidgets import QApplication  # noqa: E402
+import numpy as np
+from PIL import Image
+from PySide6.QtWidgets import QApplication
 
-from engine import datasets, mnist_lab  # noqa: E402
-from engine.store import Workspace  # noqa: E402
-from tools.shots import open_window, save, wait  # noqa: E402
+from engine.data import datasets
+from engine.mnist import lab
+from engine.workspace.store import Workspace
+from tools.shots import open_window, save, wait
 
 
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("output", nargs="?", default="docs/inspect.png")
-    parser.add_argument("--view", default="activations",
-                        choices=["filters", "activations", "features", "gradcam", "live"])
+    parser.add_argument(
+        "--view",
+        default="activations",
+        choices=["filters", "activations", "features", "gradcam", "live"],
+    )
     args = parser.parse_args()
     workspace = Workspace(tempfile.mkdtemp())
     data = datasets.load_fashion_mnist().subset(6000, 1000)
-    result = mnist_lab.train_preset("cnn", data, epochs=2)
+    result = lab.train_preset("cnn", data, epochs=2)
     info = workspace.save_model(result.model, data.class_names, (28, 28), "mnist", "fashion-cnn")
     sneaker = data.x_test[np.flatnonzero(data.y_test == 7)[0]]
     picture = Path(workspace.root) / "sneaker.png"
@@ -54,8 +58,12 @@ def main() -> int:
         wait(app, lambda: False, 1.0)
         return save(window, args.output)
     panel.open_image(picture)
-    view = {"filters": panel.filters, "activations": panel.activations,
-            "features": panel.features, "gradcam": panel.gradcam}[args.view]
+    view = {
+        "filters": panel.filters,
+        "activations": panel.activations,
+        "features": panel.features,
+        "gradcam": panel.gradcam,
+    }[args.view]
     panel.views.setCurrentWidget(view)
     if args.view == "activations":
         convs = [i.path for i in panel.inspector.convolutions()]

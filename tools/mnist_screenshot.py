@@ -16,12 +16,12 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from PySide6.QtCore import QPoint  # noqa: E402
-from PySide6.QtWidgets import QApplication  # noqa: E402
+from PySide6.QtCore import QPoint
+from PySide6.QtWidgets import QApplication
 
-from engine import datasets  # noqa: E402
-from engine.store import Workspace  # noqa: E402
-from tools.shots import open_window, save, wait  # noqa: E402
+from engine.data import datasets
+from engine.workspace.store import Workspace
+from tools.shots import open_window, save, wait
 
 
 def main() -> int:

@@ -32,17 +32,23 @@ def main() -> int:
             return 2
     app_args = [a for a in app_args if a != "--"] or ["--demo", "--weights", "none"]
     workspace = tempfile.mkdtemp(prefix="dll-shot-")
-    xvfb = subprocess.Popen(["Xvfb", args.display, "-screen", "0", "1150x680x24", "-nolisten", "tcp"])
+    xvfb = subprocess.Popen(
+        ["Xvfb", args.display, "-screen", "0", "1150x680x24", "-nolisten", "tcp"]
+    )
     env = {**os.environ, "DISPLAY": args.display, "QT_QPA_PLATFORM": "xcb"}
     app = None
     try:
         time.sleep(1.5)
-        app = subprocess.Popen([sys.executable, str(REPO / "main.py"), "--workspace", workspace,
-                                *app_args], env=env, cwd=REPO)
+        app = subprocess.Popen(
+            [sys.executable, str(REPO / "main.py"), "--workspace", workspace, *app_args],
+            env=env,
+            cwd=REPO,
+        )
         time.sleep(args.wait)
         Path(args.output).parent.mkdir(parents=True, exist_ok=True)
-        subprocess.run(["import", "-display", args.display, "-window", "root", args.output],
-                       check=True)
+        subprocess.run(
+            ["import", "-display", args.display, "-window", "root", args.output], check=True
+        )
         print(f"wrote {args.output}")
         return 0
     finally:

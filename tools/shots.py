@@ -6,8 +6,8 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from engine import sources
-from engine.stream import LiveStream
+from engine.live import sources
+from engine.live.stream import LiveStream
 from gui.main_window import MainWindow
 
 

@@ -16,8 +16,13 @@ def test_value_and_grad_of_a_known_function():
 
 def test_value_and_grad_through_a_model_matches_finite_differences():
     keras.utils.set_random_seed(0)
-    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(8, activation="tanh"),
-                              keras.layers.Dense(3, activation="softmax")])
+    model = keras.Sequential(
+        [
+            keras.Input((4,)),
+            keras.layers.Dense(8, activation="tanh"),
+            keras.layers.Dense(3, activation="softmax"),
+        ]
+    )
     x = np.random.default_rng(0).normal(size=(1, 4)).astype(np.float32)
 
     def loss(t):

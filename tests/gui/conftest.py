@@ -2,18 +2,18 @@
 
 import pytest
 
-from engine import sources
-from engine.stream import LiveStream
+from engine.live import sources
+from engine.live.stream import LiveStream
 from gui.main_window import MainWindow
-from gui.panels import finetune_picker
+from gui.panels.collect_train import picker
 
 
 @pytest.fixture(autouse=True)
 def no_base_warm_up(monkeypatch):
     """Collect & train builds the chosen base in a worker ahead of Train; tests that are not
     about that build it on Train only, so no background build competes with what they time
-    or outlives them (tests/gui/test_finetune_warm_up.py turns it on)."""
-    monkeypatch.setattr(finetune_picker, "WARM_UP_MS", None)
+    or outlives them (tests/gui/panels/collect_train/test_warm_up.py turns it on)."""
+    monkeypatch.setattr(picker, "WARM_UP_MS", None)
 
 
 @pytest.fixture
@@ -21,8 +21,13 @@ def make_window(qtbot, workspace):
     windows = []
 
     def make(source=None, model=None, **kwargs):
-        window = MainWindow(LiveStream(source or sources.SyntheticSource(160, 120)), workspace,
-                            model=model, cameras=[], **kwargs)
+        window = MainWindow(
+            LiveStream(source or sources.SyntheticSource(160, 120)),
+            workspace,
+            model=model,
+            cameras=[],
+            **kwargs,
+        )
         qtbot.addWidget(window)
         window.show()
         window.start()

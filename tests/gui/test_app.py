@@ -2,21 +2,22 @@
 
 import pytest
 
-import main
-from engine import sources, zoo
+import cli
+from engine.live import sources
+from engine.models import zoo
 from gui.app import initial_model, initial_source
 
 
 def test_without_a_camera_the_demo_stream_opens_with_a_notice():
-    source, notice = initial_source(main.parse_args(["--camera", "97"]))
+    source, notice = initial_source(cli.parse_args(["--camera", "97"]))
     assert isinstance(source, sources.SyntheticSource)
     assert "No camera 97" in notice and "demo stream" in notice
 
 
 def test_named_sources_open_without_a_notice(tmp_path):
-    source, notice = initial_source(main.parse_args(["--images", str(tmp_path)]))
+    source, notice = initial_source(cli.parse_args(["--images", str(tmp_path)]))
     assert isinstance(source, sources.ImageFolderSource) and notice == ""
-    source, notice = initial_source(main.parse_args(["--demo"]))
+    source, notice = initial_source(cli.parse_args(["--demo"]))
     assert isinstance(source, sources.SyntheticSource) and notice == ""
 
 

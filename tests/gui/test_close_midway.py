@@ -6,11 +6,17 @@ import time
 
 import keras
 from PIL import Image
-from PySide6.QtCore import QEvent, QObject, QThreadPool, Qt
+from PySide6.QtCore import QEvent, QObject, Qt, QThreadPool
 
-from engine import store
-from tests.gui.test_finetune_panel import (answer, colour_project, images_of, make_class,
-                                           set_up_training, tiny_base)
+from engine.workspace import store
+from tests.gui.panels.collect_train.test_panel import (
+    answer,
+    colour_project,
+    images_of,
+    make_class,
+    set_up_training,
+    tiny_base,
+)
 
 
 def leftovers(root) -> list[str]:
@@ -106,7 +112,11 @@ def test_closing_while_a_trained_model_is_saved(make_window, qtbot, workspace, m
     assert QThreadPool.globalInstance().activeThreadCount() == 0  # the save was waited for
     monkeypatch.undo()
     assert sorted(p.name for p in workspace.models_dir.iterdir()) == [
-        "closing.json", "closing.keras", "tiny.json", "tiny.keras"]
+        "closing.json",
+        "closing.keras",
+        "tiny.json",
+        "tiny.keras",
+    ]
     assert leftovers(workspace.root) == []
     info = store.ModelInfo.read(workspace.models_dir / "closing.keras")
     assert info.class_names == ["blue", "red"]

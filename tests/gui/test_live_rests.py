@@ -6,12 +6,12 @@ import time
 import pytest
 from PySide6.QtCore import Qt
 
-from engine import datasets
-from engine.callbacks import QuickValidation
+from engine.data import datasets
+from engine.models.callbacks import QuickValidation
 from tests.conftest import COLOURS
-from tests.engine.test_datasets import write_idx_folder
-from tests.gui.test_finetune_panel import colour_project, set_up_training, tiny_base
-from tests.gui.test_inspect_panel import conv_model
+from tests.engine.data.test_datasets import write_idx_folder
+from tests.gui.panels.collect_train.test_panel import colour_project, set_up_training, tiny_base
+from tests.gui.panels.inspect.test_panel import conv_model
 from tests.gui.test_main_window import SolidSource
 
 
@@ -49,16 +49,16 @@ def classifies_again(window, qtbot):
     assert "rest" not in window.banner()
 
 
-def test_the_live_model_rests_while_collect_and_train_trains(window, qtbot, workspace,
-                                                             monkeypatch):
+def test_the_live_model_rests_while_collect_and_train_trains(window, qtbot, workspace, monkeypatch):
     tiny_base(workspace)
     colour_project(workspace)
     panel = window.finetune
     window.tabs.setCurrentWidget(panel)
     set_up_training(panel, qtbot, workspace, epochs=400)
     slow = QuickValidation.on_epoch_end  # the head on 12 images runs 400 epochs in seconds
-    monkeypatch.setattr(QuickValidation, "on_epoch_end",
-                        lambda *args: (time.sleep(0.02), slow(*args))[1])
+    monkeypatch.setattr(
+        QuickValidation, "on_epoch_end", lambda *args: (time.sleep(0.02), slow(*args))[1]
+    )
     panel.form.train_button.click()
     resting(window, qtbot, "Collect & train")
     panel.form.stop_button.click()
@@ -68,8 +68,9 @@ def test_the_live_model_rests_while_collect_and_train_trains(window, qtbot, work
 
 def test_the_live_model_rests_while_the_mnist_lab_trains(window, qtbot, tmp_path):
     mnist = window.mnist
-    mnist.set_data(datasets.load_idx_folder(write_idx_folder(tmp_path / "idx", n_train=2000,
-                                                             n_test=200)))
+    mnist.set_data(
+        datasets.load_idx_folder(write_idx_folder(tmp_path / "idx", n_train=2000, n_test=200))
+    )
     mnist.preset.setCurrentIndex(mnist.preset.findData("mlp-adadelta"))
     mnist.epochs.setValue(50)
     window.tabs.setCurrentWidget(mnist)

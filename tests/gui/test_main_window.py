@@ -5,11 +5,11 @@ import urllib.error
 
 import numpy as np
 from PIL import Image
-from PySide6.QtCore import QThreadPool, Qt
+from PySide6.QtCore import Qt, QThreadPool
 
-from engine import sources
-from engine.store import ModelInfo
-from engine.stream import LiveStream
+from engine.live import sources
+from engine.live.stream import LiveStream
+from engine.workspace.store import ModelInfo
 from gui.main_window import MainWindow
 from tests.conftest import COLOURS, solid
 
@@ -53,8 +53,9 @@ def test_overlay_shows_labels_from_a_real_model(make_window, qtbot, colour_info)
     assert window.stream.inference_rate.rate() > 1
 
 
-def test_switching_source_and_model_keeps_the_video_playing(make_window, qtbot, colour_info,
-                                                            tmp_path):
+def test_switching_source_and_model_keeps_the_video_playing(
+    make_window, qtbot, colour_info, tmp_path
+):
     window = make_window(SolidSource("red"), model=colour_info)
     qtbot.waitUntil(lambda: window.panel.bars.texts()[:1] == ["red"], timeout=20000)
     window.switch_source(SolidSource("blue"))
@@ -68,12 +69,15 @@ def test_switching_source_and_model_keeps_the_video_playing(make_window, qtbot, 
     qtbot.waitUntil(lambda: window.stream.classifier.name == "MobileNetV3Small", timeout=60000)
     assert window.view.frames_painted - start > 10  # frames kept coming while it loaded
     assert not window.panel.busy.isVisible()
-    qtbot.waitUntil(lambda: window.panel.bars.texts() and window.panel.bars.texts()[0] not in COLOURS,
-                    timeout=10000)
+    qtbot.waitUntil(
+        lambda: window.panel.bars.texts() and window.panel.bars.texts()[0] not in COLOURS,
+        timeout=10000,
+    )
 
 
-def test_offline_weights_message_keeps_the_current_model(make_window, qtbot, colour_info,
-                                                         monkeypatch):
+def test_offline_weights_message_keeps_the_current_model(
+    make_window, qtbot, colour_info, monkeypatch
+):
     from keras.src.utils import file_utils
 
     def offline(url, filename, hook):
@@ -108,12 +112,15 @@ def test_workspace_models_appear_in_the_picker(make_window, qtbot, colour_info):
     window = make_window()
     picker = window.panel.picker
     assert picker.findText("MobileNetV2") == 0
-    assert any(isinstance(picker.itemData(i), ModelInfo) and picker.itemData(i).name == "colours"
-               for i in range(picker.count()))
+    assert any(
+        isinstance(picker.itemData(i), ModelInfo) and picker.itemData(i).name == "colours"
+        for i in range(picker.count())
+    )
 
 
-def test_space_pauses_and_s_saves_a_snapshot_with_the_overlay(make_window, qtbot, colour_info,
-                                                              workspace):
+def test_space_pauses_and_s_saves_a_snapshot_with_the_overlay(
+    make_window, qtbot, colour_info, workspace
+):
     window = make_window(SolidSource("blue"), model=colour_info)
     qtbot.waitUntil(lambda: window.panel.bars.texts()[:1] == ["blue"], timeout=20000)
     painted_more(window, qtbot)
@@ -185,8 +192,9 @@ def test_source_menu_lists_the_cameras_that_open(make_window, qtbot):
     qtbot.waitUntil(lambda: "Demo stream" in window.windowTitle(), timeout=5000)
 
 
-def test_a_live_probe_paints_its_newest_value_on_the_video_and_can_be_removed(make_window, qtbot,
-                                                                              colour_info):
+def test_a_live_probe_paints_its_newest_value_on_the_video_and_can_be_removed(
+    make_window, qtbot, colour_info
+):
     window = make_window(SolidSource("green"), model=colour_info)
     seen = []
     window.live_result.connect(lambda result: seen.append(result.extras.get("mean")))
@@ -210,7 +218,7 @@ def test_the_cycle_collector_runs_only_while_no_worker_is_busy(make_window, qtbo
 
     from superqt.utils import create_worker
 
-    from gui.workers import GarbagePolicy
+    from gui.core.workers import GarbagePolicy
 
     make_window()
     assert not gc.isenabled()  # automatic collection could run on the GUI thread mid-build
@@ -224,13 +232,17 @@ def test_the_cycle_collector_runs_only_while_no_worker_is_busy(make_window, qtbo
     assert policy.collect() is True
 
 
-def test_closing_during_training_stops_it_and_leaves_no_partial_file(make_window, qtbot, workspace,
-                                                                      tmp_path):
-    from engine import datasets, store
-    from tests.engine.test_datasets import write_idx_folder
+def test_closing_during_training_stops_it_and_leaves_no_partial_file(
+    make_window, qtbot, workspace, tmp_path
+):
+    from engine.data import datasets
+    from engine.workspace import store
+    from tests.engine.data.test_datasets import write_idx_folder
 
     window = make_window()
-    window.mnist.set_data(datasets.load_idx_folder(write_idx_folder(tmp_path / "idx", n_train=8000)))
+    window.mnist.set_data(
+        datasets.load_idx_folder(write_idx_folder(tmp_path / "idx", n_train=8000))
+    )
     batches = []
     window.mnist.job.progress.connect(lambda kind, epoch, batch, total, logs: batches.append(batch))
     window.mnist.epochs.setValue(200)  # minutes of work: only Stop can end it before the wait
@@ -239,8 +251,14 @@ def test_closing_during_training_stops_it_and_leaves_no_partial_file(make_window
     window.close()
     assert QThreadPool.globalInstance().activeThreadCount() == 0  # the run ended within a batch
     qtbot.wait(200)  # let any late signal arrive
-    files = sorted(p.name for p in workspace.models_dir.glob("*")) if workspace.models_dir.exists() else []
-    assert not [name for name in files if not name.endswith((".keras", ".json"))]  # no scratch files
+    files = (
+        sorted(p.name for p in workspace.models_dir.glob("*"))
+        if workspace.models_dir.exists()
+        else []
+    )
+    assert not [
+        name for name in files if not name.endswith((".keras", ".json"))
+    ]  # no scratch files
     for keras_file in workspace.models_dir.glob("*.keras"):
         store.load_keras_model(keras_file)  # whatever was saved is complete
         assert keras_file.with_suffix(".json").is_file()

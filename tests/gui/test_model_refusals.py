@@ -8,12 +8,12 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog
 
-from engine.store import ModelInfo
-from gui.panels.inspect_live import LIVE
+from engine.workspace.store import ModelInfo
+from gui.panels.inspect.live import LIVE
 from tests.conftest import COLOURS, colour_model
-from tests.engine.test_model_fit import flat_mlp, score_map
-from tests.gui.test_adversarial_panel import wait_for_attack
-from tests.gui.test_inspect_panel import conv_info, open_inspect  # noqa: F401 (a fixture)
+from tests.engine.models.test_model_fit import flat_mlp, score_map
+from tests.gui.panels.adversarial.test_panel import wait_for_attack
+from tests.gui.panels.inspect.test_panel import conv_info, open_inspect  # noqa: F401 (a fixture)
 from tests.gui.test_main_window import SolidSource, painted_more
 
 NEEDS = "needs an image classifier: input (H, W, {}) and a class-probability output"
@@ -49,20 +49,25 @@ def still_running(window, qtbot, running) -> None:
 
 
 def refusal(window, qtbot) -> str:
-    qtbot.waitUntil(lambda: window.panel.message.isVisible() and not window.panel.busy.isVisible(),
-                    timeout=20000)
+    qtbot.waitUntil(
+        lambda: window.panel.message.isVisible() and not window.panel.busy.isVisible(),
+        timeout=20000,
+    )
     return window.panel.message.toPlainText()
 
 
-def test_the_live_picker_refuses_a_model_that_takes_flat_vectors(make_window, qtbot, colour_info,
-                                                                 flat_info):
+def test_the_live_picker_refuses_a_model_that_takes_flat_vectors(
+    make_window, qtbot, colour_info, flat_info
+):
     window = live_window(make_window, qtbot, colour_info)
     running = window.stream.classifier
     window.panel.picker.refresh()
     pick(window.panel.picker, "flat")
     text = refusal(window, qtbot)
-    assert text == (f"Cannot load flat.\nThe live view {NEEDS.format(1)}; flat.keras takes "
-                    f"(784,).\n\nStill using colours.")
+    assert text == (
+        f"Cannot load flat.\nThe live view {NEEDS.format(1)}; flat.keras takes "
+        f"(784,).\n\nStill using colours."
+    )
     still_running(window, qtbot, running)
 
 
@@ -75,15 +80,21 @@ def _lambda_archive(folder):
     """A model whose Lambda layer would write a canary file if Keras ever ran it."""
     canary = folder / "canary.txt"
     where = str(canary)
-    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3),
-                              keras.layers.Lambda(lambda x: (open(where, "w").write("ran"), x)[1])])
+    model = keras.Sequential(
+        [
+            keras.Input((4,)),
+            keras.layers.Dense(3),
+            keras.layers.Lambda(lambda x: (open(where, "w").write("ran"), x)[1]),
+        ]
+    )
     canary.unlink()  # building the model ran the lambda here, on purpose
     model.save(folder / "gift.keras")
     return _with_metadata(folder / "gift.keras", size=(4, 4)), canary
 
 
 def test_file_open_says_what_is_wrong_with_each_file_and_the_live_view_goes_on(
-        make_window, qtbot, colour_info, tmp_path, monkeypatch):
+    make_window, qtbot, colour_info, tmp_path, monkeypatch
+):
     window = live_window(make_window, qtbot, colour_info)
     running = window.stream.classifier
     folder = tmp_path / "from a friend"
@@ -100,15 +111,16 @@ def test_file_open_says_what_is_wrong_with_each_file_and_the_live_view_goes_on(
     expected = {  # file -> what the person reads about it (and about no other file)
         truncated: "truncated.keras is damaged or incomplete (was the copy or download cut short?)",
         foreign: "Cannot open foreign.keras: foreign.keras is not a Keras model: a .keras file is "
-                 "a zip archive",
+        "a zip archive",
         folder / "missing.keras": f"Cannot open missing.keras: {folder / 'missing.keras'} does "
-                                  f"not exist: was it moved or deleted?",
+        f"not exist: was it moved or deleted?",
         gift: "gift.keras is refused: it contains 'Lambda', which can run code that comes with "
-              "the file",
+        "the file",
         flat: f"Cannot load flat.\nThe live view {NEEDS.format(3)}; flat.keras takes (784,).",
     }
-    open_action = next(a for a in window.menuBar().actions()[0].menu().actions()
-                       if a.text() == "&Open model…")
+    open_action = next(
+        a for a in window.menuBar().actions()[0].menu().actions() if a.text() == "&Open model…"
+    )
     seen = []
     for path, message in expected.items():
         monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, p=path, **k: (str(p), ""))
@@ -123,8 +135,9 @@ def test_file_open_says_what_is_wrong_with_each_file_and_the_live_view_goes_on(
     assert not canary.exists()
 
 
-def test_inspect_refuses_a_model_that_gives_a_map_and_keeps_inspecting(  # noqa: F811
-        make_window, qtbot, conv_info, workspace):
+def test_inspect_refuses_a_model_that_gives_a_map_and_keeps_inspecting(
+    make_window, qtbot, conv_info, workspace
+):
     workspace.save_model(score_map(), ["a", "b"], (32, 32), "unit", "maps")
     workspace.save_model(colour_model(), COLOURS, (32, 32), "unit", "colours")
     window = make_window(SolidSource("green"), model=conv_info)
@@ -133,21 +146,30 @@ def test_inspect_refuses_a_model_that_gives_a_map_and_keeps_inspecting(  # noqa:
     panel.picker.refresh()
     pick(panel.picker, "maps")
     qtbot.waitUntil(lambda: panel.status.text().startswith("Cannot load maps"), timeout=20000)
-    assert panel.status.text() == (f"Cannot load maps: Inspect {NEEDS.format(3)}; maps.keras gives "
-                                   f"(32, 32, 2), not one score per class. Still inspecting convs.")
+    assert panel.status.text() == (
+        f"Cannot load maps: Inspect {NEEDS.format(3)}; maps.keras gives "
+        f"(32, 32, 2), not one score per class. Still inspecting convs."
+    )
     assert panel.picker.currentData() == LIVE  # back to what is inspected
     assert panel.subject is subject and panel.inspector is inspector
     assert panel.table.rowCount() == 4 and panel.layer == "conv"
 
     pick(panel.picker, "colours")  # still usable: another model loads
-    qtbot.waitUntil(lambda: panel.subject.name == "colours" and panel.inspector is not None
-                    and panel.inspector.model is panel.subject.model, timeout=20000)
+    qtbot.waitUntil(
+        lambda: (
+            panel.subject.name == "colours"
+            and panel.inspector is not None
+            and panel.inspector.model is panel.subject.model
+        ),
+        timeout=20000,
+    )
     assert isinstance(panel.picker.currentData(), ModelInfo)
     assert panel.table.rowCount() == 2 and window.stream.classifier.name == "convs"
 
 
 def test_the_adversarial_lab_refuses_a_flat_model_and_attacks_with_the_one_it_had(
-        make_window, qtbot, colour_info, flat_info):
+    make_window, qtbot, colour_info, flat_info
+):
     window = live_window(make_window, qtbot, colour_info)
     panel = window.adversarial
     window.tabs.setCurrentWidget(panel)
@@ -156,10 +178,16 @@ def test_the_adversarial_lab_refuses_a_flat_model_and_attacks_with_the_one_it_ha
     chosen = panel.classifier
     pick(panel.model, "flat")
     qtbot.waitUntil(lambda: panel.status.text().startswith("Cannot load flat"), timeout=20000)
-    assert panel.status.text() == (f"Cannot load flat: The adversarial lab {NEEDS.format(1)}; "
-                                   f"flat.keras takes (784,). Still attacking colours.")
+    assert panel.status.text() == (
+        f"Cannot load flat: The adversarial lab {NEEDS.format(1)}; "
+        f"flat.keras takes (784,). Still attacking colours."
+    )
     assert panel.classifier is chosen and panel.model.currentData().name == "colours"
-    assert [panel.target_class.itemText(i) for i in range(1, 4)] == ["0: red", "1: green", "2: blue"]
+    assert [panel.target_class.itemText(i) for i in range(1, 4)] == [
+        "0: red",
+        "1: green",
+        "2: blue",
+    ]
 
     picture = np.zeros((40, 60, 3), np.uint8)
     picture[...] = (120, 132, 110)

@@ -9,10 +9,10 @@ from PIL import Image
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
-from engine import datasets
-from gui.panels.mnist import MnistPanel
-from tests.engine.test_datasets import write_idx_folder
-from tests.gui.test_adversarial_panel import wait_for_attack
+from engine.data import datasets
+from gui.panels.mnist_lab.panel import MnistPanel
+from tests.engine.data.test_datasets import write_idx_folder
+from tests.gui.panels.adversarial.test_panel import wait_for_attack
 from tests.gui.test_main_window import SolidSource
 
 
@@ -24,8 +24,9 @@ def console(monkeypatch):
     return asked
 
 
-def test_a_png_saved_under_a_typed_jpeg_name_asks_before_replacing(make_window, qtbot, colour_info,
-                                                                   tmp_path, monkeypatch, console):
+def test_a_png_saved_under_a_typed_jpeg_name_asks_before_replacing(
+    make_window, qtbot, colour_info, tmp_path, monkeypatch, console
+):
     window = make_window(SolidSource("green"), model=colour_info)
     qtbot.waitUntil(lambda: window.stream.classifier is not None, timeout=20000)
     panel = window.adversarial
@@ -35,8 +36,9 @@ def test_a_png_saved_under_a_typed_jpeg_name_asks_before_replacing(make_window, 
     earlier = tmp_path / "attack.png"
     earlier.write_bytes(b"an earlier image")
     # the file dialog asked about attack.jpg, which does not exist; attack.png is what is written
-    monkeypatch.setattr(QFileDialog, "getSaveFileName",
-                        lambda *a, **k: (str(tmp_path / "attack.jpg"), ""))
+    monkeypatch.setattr(
+        QFileDialog, "getSaveFileName", lambda *a, **k: (str(tmp_path / "attack.jpg"), "")
+    )
     answers, asked = [QMessageBox.StandardButton.No, QMessageBox.StandardButton.Yes], []
     monkeypatch.setattr(QMessageBox, "question", lambda *a: asked.append(a[2]) or answers.pop(0))
     qtbot.mouseClick(panel.save_button, Qt.MouseButton.LeftButton)
@@ -46,15 +48,17 @@ def test_a_png_saved_under_a_typed_jpeg_name_asks_before_replacing(make_window, 
     qtbot.mouseClick(panel.save_button, Qt.MouseButton.LeftButton)
     assert len(asked) == 2
     np.testing.assert_array_equal(np.asarray(Image.open(earlier)), crafted.adversarial)
-    monkeypatch.setattr(QFileDialog, "getSaveFileName",
-                        lambda *a, **k: (str(tmp_path / "new.jpg"), ""))
+    monkeypatch.setattr(
+        QFileDialog, "getSaveFileName", lambda *a, **k: (str(tmp_path / "new.jpg"), "")
+    )
     qtbot.mouseClick(panel.save_button, Qt.MouseButton.LeftButton)
     assert len(asked) == 2 and (tmp_path / "new.png").is_file()  # nothing to replace: no question
     assert not (tmp_path / "attack.jpg").exists() and console == []
 
 
-def test_mnist_runs_finished_in_the_same_second_keep_both_models(qtbot, workspace, tmp_path,
-                                                                  monkeypatch, console):
+def test_mnist_runs_finished_in_the_same_second_keep_both_models(
+    qtbot, workspace, tmp_path, monkeypatch, console
+):
     panel = MnistPanel(workspace)
     qtbot.addWidget(panel)
     panel.set_data(datasets.load_idx_folder(write_idx_folder(tmp_path / "idx", n_train=200)))

@@ -1,0 +1,307 @@
+"""The course's MNIST networks, optimizers and losses, and training runs to compare them.
+
+Networks are described as a list of layer specs (dicts) so that the six course presets and a
+network a person builds in the panel go through the same builder. Optimizers reproduce the
+course's Keras 2 settings where Keras 3 changed the defaults (Adadelta lr 1.0, Adagrad lr 0.01,
+SGD's decay as lr / (1 + decay * iterations)).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import keras
+import numpy as np
+
+from engine.data.datasets import ImageSet
+from engine.mnist.networks import (
+    build_network,
+    dense,
+    parse_layers,
+)
+from engine.models.callbacks import CosineSchedule, Diverged, ProgressCallback  # noqa: F401 (the lab's API)
+
+LOSSES = {"cross-entropy": "categorical_crossentropy", "square error": "mean_squared_error"}
+OPTIMIZERS = (
+    "sgd",
+    "momentum",
+    "nesterov",
+    "rmsprop",
+    "adagrad",
+    "adadelta",
+    "adam",
+    "adamax",
+    "nadam",
+)
+# The course's (Keras 2) defaults; Keras 3 lowered Adadelta's and Adagrad's learning rates.
+COURSE_DEFAULTS = {
+    "sgd": {"learning_rate": 0.01},
+    "momentum": {"learning_rate": 0.01, "momentum": 0.9},
+    "nesterov": {"learning_rate": 0.01, "momentum": 0.9},
+    "rmsprop": {"learning_rate": 0.001},
+    "adagrad": {"learning_rate": 0.01},
+    "adadelta": {"learning_rate": 1.0, "rho": 0.95},
+    "adam": {"learning_rate": 0.001},
+    "adamax": {"learning_rate": 0.002},
+    "nadam": {"learning_rate": 0.002},
+}
+
+
+@dataclass(frozen=True)
+class Preset:
+    """One row of the course's table: architecture, optimizer and epochs, with its note."""
+
+    key: str
+    title: str
+    layers: tuple
+    optimizer: dict
+    epochs: int
+    parameters: int
+    course_error: float
+    note: str
+    batch_size: int = 128
+    schedule: str = "constant"
+
+
+PRESETS = {
+    p.key: p
+    for p in [
+        Preset(
+            "mlp-sgd",
+            "Dense 300 tanh",
+            (dense(300, "tanh"),),
+            {"name": "sgd", "learning_rate": 0.01},
+            10,
+            238_510,
+            0.0620,
+            "SGD, learning rate 0.01, as in the course.",
+        ),
+        Preset(
+            "mlp-momentum",
+            "Dense 300 tanh",
+            (dense(300, "tanh"),),
+            {"name": "momentum", "learning_rate": 0.01, "momentum": 0.9, "decay": 1e-6},
+            10,
+            238_510,
+            0.0220,
+            "SGD lr 0.01, momentum 0.9, Keras 2's decay 1e-6 reproduced as "
+            "lr / (1 + 1e-6 * iterations).",
+        ),
+        Preset(
+            "mlp-adadelta",
+            "Dense 300 tanh",
+            (dense(300, "tanh"),),
+            {"name": "adadelta"},
+            10,
+            238_510,
+            0.0193,
+            "Adadelta with the course's Keras 2 settings: learning rate 1.0, "
+            "rho 0.95 (Keras 3's default 0.001 barely learns).",
+        ),
+        Preset(
+            "mlp2-adadelta",
+            "Dense 500 relu, 300 tanh",
+            (dense(500, "relu"), dense(300, "tanh")),
+            {"name": "adadelta"},
+            20,
+            545_810,
+            0.0154,
+            "Adadelta, learning rate 1.0, rho 0.95.",
+        ),
+        Preset(
+            "lenet5",
+            "LeNet-5 (6c5-pool-16c5-pool-120-84, ReLU)",
+            (
+                {"type": "conv", "filters": 6, "kernel": 5, "activation": "relu"},
+                {"type": "pool"},
+                {"type": "conv", "filters": 16, "kernel": 5, "activation": "relu"},
+                {"type": "pool"},
+                dense(120, "relu"),
+                dense(84, "relu"),
+            ),
+            {"name": "adadelta"},
+            10,
+            44_426,
+            0.0091,
+            "Adadelta, learning rate 1.0, rho 0.95.",
+        ),
+        Preset(
+            "cnn",
+            "Conv 32c5, 64c3, pool, dropout .25, dense 128, dropout .5",
+            (
+                {"type": "conv", "filters": 32, "kernel": 5, "activation": "relu"},
+                {"type": "conv", "filters": 64, "kernel": 3, "activation": "relu"},
+                {"type": "pool"},
+                {"type": "dropout", "rate": 0.25},
+                dense(128, "relu"),
+                {"type": "dropout", "rate": 0.5},
+            ),
+            {"name": "adadelta"},
+            10,
+            1_011_978,
+            0.0068,
+            "Adadelta, learning rate 1.0, rho 0.95.",
+        ),
+        Preset(
+            "challenge",
+            "Challenge CNN (batch norm, flips, cosine to the budget)",
+            tuple(
+                parse_layers(
+                    "augment flip, conv 32x3 relu, batchnorm, pool 2, conv 64x3 relu, "
+                    "batchnorm, pool 2, dropout 0.25, dense 128 relu, dropout 0.3"
+                )
+            ),
+            {"name": "adam", "learning_rate": 0.003},
+            30,
+            225_418,
+            float("nan"),
+            "Not from the course: this app's entry to its 1/5/15-minute Fashion-MNIST challenge. "
+            "Batch norm, random mirror images while training, Adam at 0.003 annealed to zero along "
+            "a cosine that ends with the epochs or the time budget, batch 256.",
+            batch_size=256,
+            schedule="cosine",
+        ),
+    ]
+}
+
+
+def make_optimizer(spec: dict):
+    """A Keras optimizer from a spec, filling in the course's settings for what it leaves out."""
+    spec = dict(spec)
+    name = spec.pop("name")
+    if name not in OPTIMIZERS:
+        raise ValueError(f"unknown optimizer {name!r}: choose one of {', '.join(OPTIMIZERS)}")
+    settings = {**COURSE_DEFAULTS[name], **spec}
+    decay = settings.pop("decay", 0.0)
+    if decay:  # Keras 2's time-based decay: lr / (1 + decay * iterations)
+        settings["learning_rate"] = keras.optimizers.schedules.InverseTimeDecay(
+            settings["learning_rate"], decay_steps=1, decay_rate=decay
+        )
+    if name in ("sgd", "momentum", "nesterov"):
+        return keras.optimizers.SGD(nesterov=name == "nesterov", **settings)
+    return {
+        "rmsprop": keras.optimizers.RMSprop,
+        "adagrad": keras.optimizers.Adagrad,
+        "adadelta": keras.optimizers.Adadelta,
+        "adam": keras.optimizers.Adam,
+        "adamax": keras.optimizers.Adamax,
+        "nadam": keras.optimizers.Nadam,
+    }[name](**settings)
+
+
+@dataclass
+class RunResult:
+    """One training run: per-epoch curves, final test error and the trained model."""
+
+    title: str
+    parameters: int
+    optimizer: str
+    epochs_done: int
+    seconds: float
+    test_error: float
+    history: dict = field(default_factory=dict)
+    stopped: bool = False
+    model: object = None
+    predicted: np.ndarray | None = None  # the model's class for each test image
+
+
+def prepare(images: np.ndarray) -> np.ndarray:
+    """uint8 (N, 28, 28) -> float32 (N, 28, 28, 1) scaled to [0, 1]."""
+    return (images.astype(np.float32) / 255.0)[..., None]
+
+
+def train(
+    layers,
+    optimizer: dict,
+    data: ImageSet,
+    *,
+    epochs: int,
+    batch_size: int = 128,
+    loss: str = "cross-entropy",
+    seed: int = 0,
+    title: str = "custom",
+    report: Callable | None = None,
+    cancel: threading.Event | None = None,
+    time_limit: float | None = None,
+    schedule: str = "constant",
+) -> RunResult:
+    """Train a network on ``data``, evaluating on its test split after every epoch.
+
+    ``report(kind, epoch, batch, batches, logs)`` is called after each batch and epoch; setting
+    ``cancel``, or running past ``time_limit`` seconds, stops training after the current batch
+    (the result says ``stopped``). ``schedule="cosine"`` anneals the learning rate to zero over
+    the epochs or the time limit, whichever ends first.
+    """
+    cancel = cancel or threading.Event()
+    classes = len(data.class_names)
+    model = build_network(layers, (*data.x_train.shape[1:], 1), classes, seed)
+    model.compile(optimizer=make_optimizer(optimizer), loss=LOSSES[loss], metrics=["accuracy"])
+    x_train, x_test = prepare(data.x_train), prepare(data.x_test)
+    y_train = keras.utils.to_categorical(data.y_train, classes)
+    y_test = keras.utils.to_categorical(data.y_test, classes)
+    start = time.perf_counter()
+    callbacks = [ProgressCallback(report or (lambda *a: None), cancel, time_limit)]
+    if schedule == "cosine":
+        steps = epochs * -(-len(x_train) // batch_size)
+        callbacks.append(CosineSchedule(steps, time_limit))
+    elif schedule != "constant":
+        raise ValueError(f"unknown schedule {schedule!r}: use constant or cosine")
+    history = model.fit(
+        x_train,
+        y_train,
+        batch_size=batch_size,
+        epochs=epochs,
+        verbose=0,
+        validation_data=(x_test, y_test),
+        shuffle=True,
+        callbacks=callbacks,
+    )
+    seconds = time.perf_counter() - start
+    predicted = predict_classes(model, data.x_test)
+    curves = {k: [float(v) for v in values] for k, values in history.history.items()}
+    return RunResult(
+        title,
+        model.count_params(),
+        optimizer["name"],
+        len(curves.get("loss", [])),
+        seconds,
+        float(np.mean(predicted != data.y_test)),
+        curves,
+        cancel.is_set() or callbacks[0].out_of_time,
+        model,
+        predicted,
+    )
+
+
+def train_preset(key: str, data: ImageSet, *, epochs: int | None = None, **options) -> RunResult:
+    preset = PRESETS[key]
+    options = {"batch_size": preset.batch_size, "schedule": preset.schedule, **options}
+    return train(
+        preset.layers,
+        preset.optimizer,
+        data,
+        epochs=epochs or preset.epochs,
+        title=preset.title,
+        **options,
+    )
+
+
+def predict_classes(model, images: np.ndarray, batch_size: int = 512) -> np.ndarray:
+    """The predicted class of each uint8 (N, 28, 28) image."""
+    probabilities = model.predict(prepare(images), batch_size=batch_size, verbose=0)
+    return np.asarray(probabilities).argmax(axis=1)
+
+
+def confusion_matrix(truth: np.ndarray, predicted: np.ndarray, classes: int) -> np.ndarray:
+    """counts[t, p]: how many images of class t were predicted as p."""
+    counts = np.zeros((classes, classes), np.int64)
+    np.add.at(counts, (np.asarray(truth), np.asarray(predicted)), 1)
+    return counts
+
+
+def misclassified(truth: np.ndarray, predicted: np.ndarray, limit: int = 64) -> np.ndarray:
+    """Indices of the first ``limit`` wrongly classified images."""
+    return np.flatnonzero(np.asarray(truth) != np.asarray(predicted))[:limit]

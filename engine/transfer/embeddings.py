@@ -1,0 +1,237 @@
+"""Bases for transfer learning and the embeddings they give, computed once and cached on disk.
+
+A base maps an RGB image to a vector: a zoo network without its ImageNet classifier, or any
+model cut at a chosen layer (a fine-tuned model's base included). Each image's embedding is
+cached under a key made of the file's content, the base's weights and the augmentation, so a
+second run, or a run after adding a few images, only computes what is new.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import re
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from engine import backend
+from engine.data import photos
+from engine.models import zoo
+from engine.models.classifier import fit_to_input
+from engine.workspace.store import atomic_write_bytes
+
+AUGMENTATIONS = ("flip", "rotation", "zoom", "brightness")
+BATCH = 32  # images per forward call when embedding
+
+
+@dataclass
+class Base:
+    """A network that turns an image into a vector, with its input size and preprocessing."""
+
+    name: str
+    model: object
+    input_size: tuple[int, int]
+    preprocessing: str
+    key: str  # names the weights too: a different base never reuses another's cache
+
+    _forward: object = field(default=None, repr=False, compare=False)
+    _compiling: threading.RLock = field(default_factory=threading.RLock, repr=False, compare=False)
+
+    @property
+    def dimensions(self) -> int:
+        return int(self.model.output_shape[-1])
+
+    def forward(self, batch: np.ndarray) -> np.ndarray:
+        """The embeddings of a preprocessed batch; compiled once per base, not once per run."""
+        with self._compiling:  # a warm-up and a Train may ask at once: make it only once
+            if self._forward is None:
+                self._forward = backend.compiled_forward(self.model)
+        return np.asarray(self._forward(np.asarray(batch, np.float32)), np.float32)
+
+    def warm(self, batch_size: int = BATCH) -> None:
+        """Compile the forward call now on a batch of zeros, so that the first batch of images
+        does not wait for it (the app does this when a person picks the base)."""
+        channels = int(self.model.input_shape[-1])
+        with self._compiling:  # the compiling call: a Train that asks meanwhile waits for it
+            self.forward(np.zeros((batch_size, *self.input_size, channels), np.float32))
+
+
+def _fingerprint(model) -> str:
+    """Names a network by its layers' kinds and its weights, not by layer names
+    (Keras numbers those per session)."""
+    digest = hashlib.sha1()
+    for layer in _walk(model):
+        digest.update(type(layer).__name__.encode())
+    for weight in model.weights:
+        digest.update(np.ascontiguousarray(weight.numpy()).tobytes())
+    return digest.hexdigest()[:16]
+
+
+def _walk(model):
+    for layer in model.layers:
+        yield layer
+        if hasattr(layer, "layers"):
+            yield from _walk(layer)
+
+
+def zoo_base(name: str, weights: str | None = "imagenet", *, progress=None) -> Base:
+    """A zoo network without its classifier, average-pooled."""
+    entry = zoo.ZOO[name]
+    model = zoo.build(name, weights, top=False, progress=progress)
+    return Base(name, model, entry.input_size, entry.module, f"{name}-{_fingerprint(model)}")
+
+
+def feature_layers(model) -> list[str]:
+    """Layers a model can be cut at (all but its input and output), deepest first."""
+    return [layer.name for layer in reversed(model.layers[1:-1])] or [model.layers[-1].name]
+
+
+def model_base(model, name: str, input_size, preprocessing: str, layer: str | None = None) -> Base:
+    """``model`` cut at ``layer`` (default: the input of its last layer); a feature map is
+    average-pooled into a vector."""
+    import keras
+
+    layer = layer or feature_layers(model)[0]
+    output = model.get_layer(layer).output
+    if len(output.shape) == 4:
+        output = keras.layers.GlobalAveragePooling2D(name="embedding_pool")(output)
+    elif len(output.shape) != 2:
+        output = keras.layers.Flatten(name="embedding_flatten")(output)
+    # TensorFlow takes a model's name as a scope name: no spaces or other punctuation
+    scope = re.sub(r"[^A-Za-z0-9_.-]", "_", f"{name}_to_{layer}")
+    cut = keras.Model(model.inputs, output, name=scope)
+    return Base(
+        f"{name} at {layer}", cut, tuple(input_size), preprocessing, f"{name}-{_fingerprint(cut)}"
+    )
+
+
+def augment(image: np.ndarray, kinds, seed: int) -> np.ndarray:
+    """A random variant of a uint8 image using the ``kinds`` of AUGMENTATIONS, fixed by ``seed``."""
+    rng = np.random.default_rng(seed)
+    h, w = image.shape[:2]
+    if "flip" in kinds and rng.random() < 0.5:
+        image = image[:, ::-1]
+    if "rotation" in kinds or "zoom" in kinds:
+        angle = rng.uniform(-15, 15) if "rotation" in kinds else 0.0
+        scale = rng.uniform(1.0, 1.25) if "zoom" in kinds else 1.0
+        matrix = cv2.getRotationMatrix2D((w / 2, h / 2), angle, scale)
+        image = cv2.warpAffine(
+            np.ascontiguousarray(image), matrix, (w, h), borderMode=cv2.BORDER_REFLECT
+        )
+    if "brightness" in kinds:
+        image = np.clip(image.astype(np.float32) * rng.uniform(0.7, 1.3), 0, 255).astype(np.uint8)
+    return np.ascontiguousarray(image)
+
+
+def load_input(path: Path, input_size) -> np.ndarray:
+    """An image file as the base's uint8 input: decoded, upright, centre-cropped and resized
+    exactly as the live view does with camera frames."""
+    return fit_to_input(photos.decode(path, max_side=2 * max(input_size)), input_size)
+
+
+class EmbeddingCache:
+    """Embeddings of one base, keyed by file content and variant, in one .npz per base."""
+
+    def __init__(self, folder: Path, base_key: str):
+        self.path = Path(folder) / f"{base_key}.npz"
+        self.vectors: dict[str, np.ndarray] = {}
+        self.hits = self.misses = 0
+        if self.path.is_file():
+            try:
+                with np.load(self.path) as stored:
+                    self.vectors = {key: stored[key] for key in stored.files}
+            except (OSError, ValueError):  # a damaged cache is only slower: start again
+                self.vectors = {}
+
+    def save(self) -> None:
+        buffer = io.BytesIO()
+        np.savez(buffer, **self.vectors)
+        atomic_write_bytes(self.path, buffer.getvalue())
+
+
+def content_key(path: Path) -> str:
+    return hashlib.sha1(Path(path).read_bytes()).hexdigest()
+
+
+def embed(
+    paths,
+    base: Base,
+    *,
+    variants: int = 0,
+    kinds=(),
+    cache: EmbeddingCache | None = None,
+    batch_size: int = BATCH,
+    report: Callable[[int, int], None] | None = None,
+    cancel: threading.Event | None = None,
+) -> np.ndarray | None:
+    """Embeddings (N, 1 + variants, D): each image, then ``variants`` augmented copies of it.
+
+    ``report(done, total)`` after each batch; returns None when ``cancel`` is set (what was
+    computed stays in the cache). Decoding errors raise photos.ImageProblem.
+    """
+    paths = [Path(p) for p in paths]
+    preprocess = zoo.preprocessing(base.preprocessing)
+    aug = ",".join(sorted(kinds))
+    keys, todo = [], []
+    for path in paths:
+        content = content_key(path)
+        row = [content] + [f"{content}-{aug}-{v}" for v in range(1, variants + 1)]
+        keys.append(row)
+        for v, key in enumerate(row):
+            if cache is None or key not in cache.vectors:
+                todo.append((path, v, key, int(content[:8], 16) + v))
+    results = {} if cache is None else cache.vectors
+    if cache is not None:
+        cache.hits += sum(len(row) for row in keys) - len(todo)
+        cache.misses += len(todo)
+    total, done = len(todo), 0
+    report = report or (lambda d, t: None)
+    report(0, total)
+    chunks = [todo[start : start + batch_size] for start in range(0, total, batch_size)]
+    batches = _prepared(chunks, base, preprocess, kinds, batch_size)
+    for batch, chunk in zip(batches, chunks):  # batches first: it runs to its end, pool closed
+        if cancel is not None and cancel.is_set():
+            batches.close()
+            return None
+        vectors = base.forward(batch)
+        for (_, _, key, _), vector in zip(chunk, vectors.reshape(len(batch), -1)):
+            results[key] = vector
+        done += len(chunk)
+        report(done, total)
+    return np.stack([np.stack([results[key] for key in row]) for row in keys])
+
+
+def _prepared(chunks, base: Base, preprocess, kinds, batch_size: int):
+    """Each chunk's preprocessed batch, the next one decoded on a thread while the base runs on
+    the current one (the forward pass releases the GIL)."""
+    decoded: dict[Path, np.ndarray] = {}
+
+    def prepare(chunk):
+        nonlocal decoded
+        images = []
+        for path, v, _, seed in chunk:
+            if path not in decoded:
+                decoded = {path: load_input(path, base.input_size)}  # variants follow their image
+            image = decoded[path]
+            images.append(image if v == 0 else augment(image, kinds, seed))
+        if backend.compiles_per_shape():  # one batch shape: one compilation
+            images += [images[-1]] * (batch_size - len(images))
+        return np.asarray(preprocess(np.stack(images).astype(np.float32)), np.float32)
+
+    with ThreadPoolExecutor(1, thread_name_prefix="decode") as pool:
+        pending = pool.submit(prepare, chunks[0]) if chunks else None
+        for n in range(len(chunks)):
+            batch = pending.result()
+            pending = pool.submit(prepare, chunks[n + 1]) if n + 1 < len(chunks) else None
+            try:
+                yield batch
+            except GeneratorExit:
+                if pending is not None:
+                    pending.cancel()
+                raise

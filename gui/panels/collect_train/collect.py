@@ -1,0 +1,327 @@
+"""The collect side of 'Collect & train': a project's classes, recording, importing, thumbnails."""
+
+from __future__ import annotations
+
+import logging
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QGroupBox,
+    QHBoxLayout,
+    QInputDialog,
+    QListWidget,
+    QListWidgetItem,
+    QMessageBox,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+from superqt.utils import create_worker
+
+from engine.data import photos
+from engine.data.projects import Project, ProjectError
+from engine.workspace.store import Workspace
+from gui.panels.collect_train.images import ImagesBox, SessionTable, class_groups
+from gui.panels.collect_train.message import Message, SkippedFiles
+from gui.panels.collect_train.project import ProjectBar
+from gui.panels.collect_train.record import Recorder
+from gui.panels.collect_train.thumbs import selected_paths
+
+log = logging.getLogger(__name__)
+
+
+class CollectView(QWidget):
+    """Pick or make a project, edit its classes and fill them from the live stream or files.
+
+    ``frame_source()`` gives the newest live frame (RGB numpy) or None. ``scanned(dataset)``
+    follows every change with a fresh scan (usable images and skipped files).
+    """
+
+    scanned = Signal(object)
+
+    def __init__(self, workspace: Workspace, frame_source=lambda: None, parent=None):
+        super().__init__(parent)
+        self.workspace, self.frame_source = workspace, frame_source
+        self.dataset = None
+        self._sides = None  # path -> "train" / "val" in the current split
+        self._scan_token = None
+        layout = QVBoxLayout(self)
+
+        self.bar = ProjectBar(workspace)
+        self.bar.opened.connect(self.set_project)
+        self.bar.message.connect(self.say)
+        layout.addWidget(self.bar)
+
+        middle = QHBoxLayout()
+        classes_box = QGroupBox("Classes")
+        classes = QVBoxLayout(classes_box)
+        self.classes = QListWidget()
+        self.classes.currentRowChanged.connect(lambda _: self.show_class())
+        classes.addWidget(self.classes, 2)
+        self.sessions = SessionTable()
+        classes.addWidget(self.sessions, 3)
+        class_buttons = QHBoxLayout()
+        self.add_button, self.rename_button, self.delete_class_button = (
+            QPushButton("Add…"),
+            QPushButton("Rename…"),
+            QPushButton("Delete…"),
+        )
+        self.add_button.clicked.connect(self._add_dialog)
+        self.rename_button.clicked.connect(self._rename_dialog)
+        self.delete_class_button.clicked.connect(self._delete_class_dialog)
+        for button in (self.add_button, self.rename_button, self.delete_class_button):
+            class_buttons.addWidget(button)
+        classes.addLayout(class_buttons)
+
+        self.recorder = Recorder(frame_source, self._target)
+        self.recorder.stopped.connect(self._recorded)
+        self.recorder.message.connect(self.say)
+        self.record_button, self.rate = self.recorder.record_button, self.recorder.rate
+        self.burst_button, self.burst = self.recorder.burst_button, self.recorder.burst
+        classes.addWidget(self.recorder)
+        import_row = QHBoxLayout()
+        self.import_files_button = QPushButton("Import files…")
+        self.import_files_button.clicked.connect(self._import_files_dialog)
+        self.import_folder_button = QPushButton("Import folder…")
+        self.import_folder_button.clicked.connect(self._import_folder_dialog)
+        import_row.addWidget(self.import_files_button)
+        import_row.addWidget(self.import_folder_button)
+        classes.addLayout(import_row)
+        classes_box.setMaximumWidth(300)
+        middle.addWidget(classes_box, 0)
+
+        self.images = ImagesBox(self.sessions)
+        self.grid, self.thumbs = self.images.grid, self.images.thumbs
+        self.grid.dropped.connect(self.import_paths)
+        self.delete_images_button = self.images.delete_button
+        self.delete_images_button.clicked.connect(self.delete_selected)
+        middle.addWidget(self.images, 1)
+        layout.addLayout(middle, 1)
+
+        self.message = Message()
+        layout.addWidget(self.message)
+        self.skipped_files = SkippedFiles()
+        self.skipped_toggle, self.skipped = self.skipped_files.toggle, self.skipped_files.list
+        layout.addWidget(self.skipped_files)
+        self._enable()
+
+    # -- project ---------------------------------------------------------------------------
+    @property
+    def project(self) -> Project | None:
+        return self.bar.project
+
+    def set_project(self, project: Project) -> None:
+        self.stop_recording()
+        self.refresh()
+
+    # -- classes -----------------------------------------------------------------------------
+    def current_class(self) -> str | None:
+        item = self.classes.currentItem()
+        return item.data(Qt.ItemDataRole.UserRole) if item is not None else None
+
+    def refresh(self, select: str | None = None) -> None:
+        """Re-read the classes and their counts, show the class's sessions and thumbnails, and
+        scan in the background."""
+        select = select or self.current_class()
+        self.classes.blockSignals(True)
+        self.classes.clear()
+        names = self.project.class_names() if self.project else []
+        for name in names:
+            item = QListWidgetItem(f"{name}  ({len(self.project.images(name))})")
+            item.setData(Qt.ItemDataRole.UserRole, name)
+            self.classes.addItem(item)
+        self.classes.blockSignals(False)
+        if names:  # the row change shows the class's thumbnails
+            self.classes.setCurrentRow(names.index(select) if select in names else 0)
+        else:
+            self.show_class()
+        self._enable()
+        self.scan()
+
+    def show_class(self) -> None:
+        name = self.current_class()
+        self.sessions.show_groups(
+            class_groups(self.project, name) if self.project and name else [], self._sides
+        )
+
+    def show_split(self, split) -> None:
+        """Say in the session table where each session's images went (None: not known)."""
+        self._sides = (
+            None
+            if split is None
+            else {
+                **{item.path: "train" for item in split.train},
+                **{item.path: "val" for item in split.validation},
+            }
+        )
+        self.sessions.set_sides(self._sides)
+        self.images.retip()
+
+    def _edit(self, action, *args) -> tuple[bool, object]:
+        """(True, what ``action`` returned), or (False, None) having said why it failed."""
+        try:
+            result = action(*args)
+        except (ProjectError, OSError) as error:
+            self.say(f"{error}.", error=True)
+            return False, None
+        self.say("")
+        return True, result
+
+    def _add_dialog(self) -> None:
+        name, ok = QInputDialog.getText(self, "Add a class", "Class name:")
+        if ok and name.strip():
+            self.add_class(name)
+
+    def add_class(self, name: str) -> None:
+        if self._edit(self.project.add_class, name)[0]:
+            self.refresh(select=name.strip())
+
+    def _rename_dialog(self) -> None:
+        old = self.current_class()
+        if old is None:
+            return
+        new, ok = QInputDialog.getText(self, "Rename class", f"New name for '{old}':", text=old)
+        if ok and new.strip() and new.strip() != old:
+            ok, _ = self._edit(self.project.rename_class, old, new)
+            self.refresh(select=new.strip() if ok else old)
+
+    def _delete_class_dialog(self) -> None:
+        name = self.current_class()
+        if name is None:
+            return
+        answer = QMessageBox.question(
+            self,
+            "Delete class",
+            f"Move class '{name}' and its {len(self.project.images(name))} images to the trash?",
+        )
+        if answer == QMessageBox.StandardButton.Yes:
+            ok, place = self._edit(self.project.delete_class, name)
+            self.refresh()
+            if ok:
+                self.say(f"Moved '{name}' to the trash: {place}")
+
+    def delete_selected(self) -> None:
+        paths = selected_paths(self.grid)
+        if not paths or self.project is None:
+            return
+        ok, moved = self._edit(self.project.delete_images, paths)
+        if ok and moved:
+            self.refresh()
+            places = ", ".join(sorted(set(moved)))
+            self.say(
+                f"Moved {len(moved)} image{'s' * (len(moved) != 1)} to the trash "
+                f"({places}); nothing was erased."
+            )
+
+    # -- recording ---------------------------------------------------------------------------
+    @property
+    def session(self):
+        """The capture session being recorded, or None."""
+        return self.recorder.session
+
+    def _target(self):
+        name = self._target_class()
+        return None if name is None else (self.project, name)
+
+    def _target_class(self) -> str | None:
+        name = self.current_class()
+        if self.project is None or not self.project.editable or name is None:
+            self.say("Make or pick a workspace project and a class first.", error=True)
+            return None
+        return name
+
+    def start_recording(self, frames: int = 0) -> None:
+        """Start a capture session into the selected class: ``frames`` frames, or until released."""
+        self.recorder.start(frames)
+
+    def stop_recording(self) -> None:
+        self.recorder.stop()
+
+    def _recorded(self, session) -> None:
+        self.refresh()
+        self.say(
+            f"Recorded {session.count} frame{'s' * (session.count != 1)} into "
+            f"'{session.folder.name}' (session {session.session})."
+        )
+
+    # -- importing ---------------------------------------------------------------------------
+    def _import_files_dialog(self) -> None:
+        patterns = " ".join(f"*{suffix}" for suffix in photos.SUFFIXES)
+        files, _ = QFileDialog.getOpenFileNames(
+            self, "Import images", "", f"Images ({patterns});;All files (*)"
+        )
+        if files:
+            self.import_paths(files)
+
+    def _import_folder_dialog(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Import a folder of images")
+        if folder:
+            self.import_paths([folder])
+
+    def import_paths(self, paths) -> None:
+        """Copy image files (folders are walked) into the selected class, in a worker."""
+        name = self._target_class()
+        if name is None:
+            return
+        self.say(f"Importing into '{name}'…")
+        create_worker(
+            self.project.import_files,
+            name,
+            paths,
+            _connect={
+                "returned": lambda result: self._imported(name, *result),
+                "errored": lambda error: self.say(f"Import stopped: {error}.", error=True),
+            },
+        )
+
+    def _imported(self, name: str, added, skipped) -> None:
+        self.refresh(select=name)
+        text = f"Imported {len(added)} image{'s' * (len(added) != 1)} into '{name}'."
+        if skipped:
+            text += f" Skipped {len(skipped)}: " + "; ".join(reason for _, reason in skipped[:3])
+            text += " …" if len(skipped) > 3 else ""
+        self.say(text, error=bool(skipped))
+
+    # -- scanning ----------------------------------------------------------------------------
+    def scan(self) -> None:
+        """Decode every file once in a worker; ``scanned`` reports the dataset."""
+        self.dataset = None
+        self._sides = None
+        if self.project is None:
+            return
+        token = self._scan_token = object()
+        create_worker(
+            self.project.scan,
+            _connect={
+                "returned": lambda dataset: self._scanned(token, dataset),
+                "errored": lambda error: log.warning("scan failed: %s", error),
+            },
+        )
+
+    def _scanned(self, token, dataset) -> None:
+        if token is not self._scan_token:
+            return
+        self.dataset = dataset
+        self.skipped_files.show_skipped(dataset.skipped, self.project.root)
+        self.scanned.emit(dataset)
+
+    # -- state -------------------------------------------------------------------------------
+    def say(self, text: str, error: bool = False) -> None:
+        self.message.set_tone("error" if error else "")
+        self.message.setText(text)
+
+    def _enable(self) -> None:
+        editable = self.project is not None and self.project.editable
+        has_class = self.current_class() is not None
+        self.add_button.setEnabled(editable)
+        for widget in (
+            self.rename_button,
+            self.delete_class_button,
+            self.record_button,
+            self.burst_button,
+            self.import_files_button,
+            self.import_folder_button,
+            self.delete_images_button,
+        ):
+            widget.setEnabled(editable and has_class)

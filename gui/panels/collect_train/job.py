@@ -1,0 +1,139 @@
+"""One training run of 'Collect & train' in a worker thread: scan, split, build the base (a
+download included), train, save; and the progress bar that follows it with an ETA."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtWidgets import QProgressBar
+from superqt.utils import create_worker
+
+from engine.data import split as splitting
+from engine.transfer import finetune
+
+log = logging.getLogger(__name__)
+
+
+class Cancelled(Exception):
+    """Raised inside a weights download when Stop is pressed (Keras removes the partial file)."""
+
+
+def run(project, fraction, choice, options, workspace, name, report, cancel):
+    """Scan, split, build the base, train and (unless stopped) save: one worker's whole job.
+
+    Returns (outcome, split, why saving failed or None)."""
+    dataset = project.scan()
+    problems = dataset.problems()
+    if problems:
+        raise ValueError(" ".join(problems))
+    split = splitting.split(dataset, fraction)
+    report("base", 0, 0, {})
+
+    def downloaded(done, total):
+        if cancel.is_set():
+            raise Cancelled()
+        report("download", done, total, {})
+
+    try:
+        base = choice.build(progress=downloaded)
+    except Cancelled:
+        return finetune.Outcome(list(dataset.class_names), stopped=True), split, None
+    if cancel.is_set():
+        return finetune.Outcome(list(dataset.class_names), stopped=True), split, None
+    try:
+        outcome = finetune.train(
+            dataset,
+            split,
+            base,
+            options,
+            cache_folder=workspace.cache_dir,
+            report=report,
+            cancel=cancel,
+        )
+    finally:
+        if options.unfreeze:
+            choice.forget()
+    saved_error = None
+    if not outcome.stopped:
+        try:
+            finetune.save(outcome, dataset, split, base, options, workspace, name)
+        except OSError as error:
+            log.exception("saving %s failed", name)
+            saved_error = str(error)
+    return outcome, split, saved_error
+
+
+class TrainJob(QObject):
+    """Runs ``run`` in a worker thread and turns its callbacks into signals.
+
+    Each run has its own cancel flag, so a run that is still unwinding never sees the next
+    run's flag cleared.
+    """
+
+    progress = Signal(str, int, int, object)  # object: no dict conversion across threads
+    finished = Signal(object)
+    failed = Signal(object)
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.cancel = threading.Event()
+        self.running = False
+
+    def start(self, *args) -> None:
+        self.cancel = cancel = threading.Event()
+        self.running = True
+        create_worker(
+            run,
+            *args,
+            lambda *a: self.progress.emit(*a),
+            cancel,
+            _connect={"returned": self._done, "errored": self._error},
+        )
+
+    def stop(self) -> None:
+        self.cancel.set()
+
+    def _done(self, result) -> None:
+        self.running = False
+        self.finished.emit(result)
+
+    def _error(self, error) -> None:
+        self.running = False
+        self.failed.emit(error)
+
+
+class Progress:
+    """Turns the engine's (stage, done, total) reports into a bar with the stage and its ETA."""
+
+    NAMES = {
+        "base": "Building the base",
+        "download": "Downloading ImageNet weights",
+        "embedding": "Embedding images",
+        "head": "Training the head",
+        "fine-tuning": "Fine-tuning",
+    }
+
+    def __init__(self, bar: QProgressBar):
+        self.bar, self.stage, self.started = bar, None, 0.0
+
+    def update(self, stage: str, done: int, total: int) -> None:
+        now = time.perf_counter()
+        if stage != self.stage:
+            self.stage, self.started = stage, now
+        name = self.NAMES.get(stage, stage)
+        if total <= 0:
+            self.bar.setRange(0, 0)
+            self.bar.setFormat(f"{name}…")
+            return
+        self.bar.setRange(0, 1000)
+        fraction = min(done / total, 1.0)
+        self.bar.setValue(round(1000 * fraction))
+        elapsed = now - self.started
+        eta = f" · ETA {elapsed / fraction - elapsed:.0f} s" if 0 < fraction < 1 else ""
+        amount = (
+            f"{done / 1e6:.1f} / {total / 1e6:.1f} MB" if stage == "download" else f"{done}/{total}"
+        )
+        self.bar.setFormat(f"{name} {amount}{eta}")

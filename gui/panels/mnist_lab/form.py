@@ -1,0 +1,206 @@
+"""The left side of the MNIST lab: the data choice with a few samples, and the network form
+(preset or custom layers, optimizer, loss, schedule, time budget) that a run's settings are read
+from, with Train / Stop, the progress bar and the status line."""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDoubleSpinBox,
+    QFileDialog,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QProgressBar,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+)
+
+from engine.data import datasets
+from engine.mnist import lab
+from gui.widgets.results import thumbnail
+
+
+def sample_grid(images: np.ndarray, columns: int = 8) -> np.ndarray:
+    """Tile the first images (N, 28, 28) into one uint8 picture, ``columns`` wide."""
+    count = min(len(images), columns * 4)
+    rows = -(-count // columns)
+    h, w = images.shape[1:3]
+    grid = np.zeros((rows * (h + 2), columns * (w + 2)), np.uint8)
+    for i in range(count):
+        r, c = divmod(i, columns)
+        grid[r * (h + 2) + 1 : r * (h + 2) + 1 + h, c * (w + 2) + 1 : c * (w + 2) + 1 + w] = images[
+            i
+        ]
+    return grid
+
+
+class DataBox(QGroupBox):
+    """Fashion-MNIST, MNIST or a folder of IDX files, and the first images of the one loaded."""
+
+    def __init__(self, parent=None):
+        super().__init__("Data", parent)
+        data_form = QVBoxLayout(self)
+        self.dataset = QComboBox()
+        self.dataset.addItems(["Fashion-MNIST", "MNIST", "IDX folder…"])
+        self.samples = QLabel("No data loaded")
+        self.samples.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        data_form.addWidget(self.dataset)
+        data_form.addWidget(self.samples)
+
+    def load(self, index: int) -> datasets.ImageSet | None:
+        """The data set at ``index`` of the list (None: no folder was picked); raises
+        DatasetUnavailable or ValueError when it cannot be read."""
+        if index == 2:
+            folder = QFileDialog.getExistingDirectory(self, "A folder of IDX files")
+            return datasets.load_idx_folder(folder) if folder else None
+        return datasets.load_fashion_mnist() if index == 0 else datasets.load_mnist()
+
+    def show_samples(self, data: datasets.ImageSet) -> None:
+        """Show the first training images, their labels in the tooltip."""
+        self.samples.setPixmap(thumbnail(sample_grid(data.x_train), 1.5))
+        labels = ", ".join(data.class_names[int(k)] for k in data.y_train[:8])
+        self.samples.setToolTip(f"First row: {labels}")
+
+
+class NetworkForm(QGroupBox):
+    """The network and how to train it; a preset fills the form in, any edit makes it custom."""
+
+    def __init__(self, parent=None):
+        super().__init__("Network", parent)
+        form = QFormLayout(self)
+        self.preset = QComboBox()
+        for key, preset in lab.PRESETS.items():
+            self.preset.addItem(f"{preset.title} · {preset.optimizer['name']}", key)
+            self.preset.setItemData(
+                self.preset.count() - 1,
+                f"{preset.parameters:,} parameters. {preset.note} "
+                + (
+                    f"Course: {preset.epochs} epochs, {100 * preset.course_error:.2f}% error."
+                    if preset.course_error == preset.course_error
+                    else ""
+                ),
+                Qt.ItemDataRole.ToolTipRole,
+            )
+        self.preset.currentIndexChanged.connect(self._preset_chosen)
+        self.epochs = QSpinBox()
+        self.epochs.setRange(1, 200)
+        self.batch = QSpinBox()
+        self.batch.setRange(1, 4096)
+        self.batch.setValue(128)
+        self.train_button = QPushButton("Train")
+        self.stop_button = QPushButton("Stop")
+        self.stop_button.setEnabled(False)
+        self.layers = QLineEdit()
+        self.layers.setToolTip(
+            "Comma-separated: dense N [act], conv NxK [act] [same], pool, "
+            "dropout R, batchnorm, augment [flip] [shift F]. Activations: "
+            + ", ".join(lab.ACTIVATIONS)
+            + ". A softmax output layer is added."
+        )
+        self.optimizer = QComboBox()
+        self.optimizer.addItems(lab.OPTIMIZERS)
+        self.optimizer.currentTextChanged.connect(self._optimizer_chosen)
+        self.learning_rate = QDoubleSpinBox()
+        self.learning_rate.setDecimals(5)
+        self.learning_rate.setRange(0.00001, 10.0)
+        self.learning_rate.setSingleStep(0.001)
+        self.loss = QComboBox()
+        self.loss.addItems(list(lab.LOSSES))
+        self.seed = QSpinBox()
+        self.seed.setRange(0, 999999)
+        self.schedule = QComboBox()
+        self.schedule.addItems(["constant", "cosine"])
+        self.schedule.setToolTip(
+            "cosine: the learning rate falls to zero along a cosine by the "
+            "last epoch, or by the time budget when that ends first"
+        )
+        self.budget = QSpinBox()
+        self.budget.setRange(0, 600)
+        self.budget.setSuffix(" min")
+        self.budget.setSpecialValueText("none")
+        self.budget.setToolTip(
+            "The course's challenge: the best test accuracy in 1, 5 or 15 "
+            "minutes of training. Training stops when the budget is spent."
+        )
+        for label, field in (
+            ("Preset", self.preset),
+            ("Layers", self.layers),
+            ("Optimizer", self.optimizer),
+            ("Learning rate", self.learning_rate),
+            ("Loss", self.loss),
+            ("Epochs", self.epochs),
+            ("Batch size", self.batch),
+            ("Learning rate schedule", self.schedule),
+            ("Time budget", self.budget),
+            ("Seed", self.seed),
+        ):
+            form.addRow(label, field)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.train_button)
+        buttons.addWidget(self.stop_button)
+        form.addRow(buttons)
+        self.bar = QProgressBar()
+        self.status = QLabel()
+        self.status.setWordWrap(True)
+        form.addRow(self.bar)
+        form.addRow(self.status)
+        self._preset_chosen()
+
+    def _preset_chosen(self, *_) -> None:
+        preset = lab.PRESETS[self.preset.currentData()]
+        self.epochs.setValue(preset.epochs)
+        self.batch.setValue(preset.batch_size)
+        self.schedule.setCurrentText(preset.schedule)
+        self.layers.setText(lab.describe_layers(preset.layers))
+        self.optimizer.setCurrentText(preset.optimizer["name"])
+        self._optimizer_chosen(preset.optimizer["name"])
+        self.loss.setCurrentText("cross-entropy")
+        self._preset_form = self._form()
+        self.preset.setToolTip(
+            self.preset.itemData(self.preset.currentIndex(), Qt.ItemDataRole.ToolTipRole)
+        )
+
+    def _optimizer_chosen(self, name: str) -> None:
+        preset = lab.PRESETS[self.preset.currentData()]
+        settings = {
+            **lab.COURSE_DEFAULTS[name],
+            **(preset.optimizer if preset.optimizer["name"] == name else {}),
+        }
+        self.learning_rate.setValue(settings["learning_rate"])
+
+    def _form(self) -> tuple:
+        return (
+            self.layers.text(),
+            self.optimizer.currentText(),
+            self.learning_rate.value(),
+            self.loss.currentText(),
+        )
+
+    def network(self) -> tuple[list, dict, str]:
+        """The layers, optimizer and title the form describes: the preset's while the form still
+        holds what the preset filled in, else a custom network titled by its layers."""
+        layers = lab.parse_layers(self.layers.text())
+        preset = lab.PRESETS[self.preset.currentData()]
+        name = self.optimizer.currentText()
+        optimizer = dict(preset.optimizer) if preset.optimizer["name"] == name else {"name": name}
+        optimizer["learning_rate"] = self.learning_rate.value()
+        title = preset.title if self._form() == self._preset_form else self.layers.text()
+        return layers, optimizer, title
+
+    def options(self, title: str) -> dict:
+        """lab.train's keyword options as the form sets them, the run titled ``title``."""
+        return {
+            "epochs": self.epochs.value(),
+            "batch_size": self.batch.value(),
+            "loss": self.loss.currentText(),
+            "seed": self.seed.value(),
+            "title": title,
+            "schedule": self.schedule.currentText(),
+            "time_limit": 60 * self.budget.value() or None,
+        }

@@ -1,0 +1,211 @@
+"""The MNIST lab panel: pick data and a course preset, train with live curves, compare runs.
+
+The data choice and network form (mnist_form), the training job (mnist_job) and the curves and
+comparison table (mnist_runs) are their own modules; this one wires them together.
+"""
+
+from __future__ import annotations
+
+import time
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QHBoxLayout, QPushButton, QTabWidget, QVBoxLayout, QWidget
+
+from engine.data import datasets
+from engine.mnist import lab
+from engine.workspace.store import Workspace
+from gui.panels.mnist_lab.form import DataBox, NetworkForm, sample_grid  # noqa: F401 (the panel's API)
+from gui.panels.mnist_lab.job import TrainingJob, save_run
+from gui.panels.mnist_lab.runs import Curves, RunTable
+from gui.panels.mnist_lab.try_digit import TryDigit
+from gui.widgets.results import ResultsView
+
+
+class MnistPanel(QWidget):
+    """Data, preset, Train / Stop, progress with ETA, live curves and the comparison table."""
+
+    training = Signal(bool)  # a run starts (True) or ends (False)
+
+    def __init__(self, workspace: Workspace, parent=None):
+        super().__init__(parent)
+        self.workspace = workspace
+        self.data: datasets.ImageSet | None = None
+        self.runs: list[lab.RunResult] = []
+        self.run_data: list[datasets.ImageSet] = []  # the data each run was trained and tested on
+        self.job = TrainingJob(self)
+        self.job.progress.connect(self._progress)
+        self.job.finished.connect(self._finished)
+        self.job.failed.connect(self._failed)
+
+        layout = QHBoxLayout(self)
+        left = QVBoxLayout()
+        layout.addLayout(left, 0)
+        self.data_box = DataBox()
+        self.data_box.dataset.activated.connect(self._dataset_chosen)
+        self.dataset, self.samples = self.data_box.dataset, self.data_box.samples
+        left.addWidget(self.data_box)
+        self.form = form = NetworkForm()
+        form.train_button.clicked.connect(self.train)
+        form.stop_button.clicked.connect(self.job.cancel.set)
+        self.preset, self.layers, self.optimizer = form.preset, form.layers, form.optimizer
+        self.learning_rate, self.loss, self.seed = form.learning_rate, form.loss, form.seed
+        self.epochs, self.batch, self.schedule, self.budget = (
+            form.epochs,
+            form.batch,
+            form.schedule,
+            form.budget,
+        )
+        self.train_button, self.stop_button = form.train_button, form.stop_button
+        self.bar, self.status = form.bar, form.status
+        left.addWidget(form)
+        left.addStretch(1)
+
+        right = QVBoxLayout()
+        layout.addLayout(right, 1)
+        self.curves = Curves()
+        self.loss_plot, self.accuracy_plot = self.curves.loss_plot, self.curves.accuracy_plot
+        self.results = ResultsView()
+        self.views = QTabWidget()
+        self.views.addTab(self.curves, "Curves")
+        self.views.addTab(self.results, "Confusion matrix and mistakes")
+        self.try_digit = TryDigit(self._model_and_names)
+        self.views.addTab(self.try_digit, "Try it")
+        right.addWidget(self.views, 2)
+        self.table = RunTable()
+        self.table.itemChanged.connect(lambda *_: self._redraw_curves())
+        self.table.itemSelectionChanged.connect(self._show_results)
+        right.addWidget(self.table, 1)
+        export = QHBoxLayout()
+        for text, kind in (("Export CSV…", "csv"), ("Export Markdown…", "md")):
+            button = QPushButton(text)
+            button.clicked.connect(
+                lambda _=False, k=kind: self.table.export_dialog(k, self.workspace.root)
+            )
+            export.addWidget(button)
+        export.addStretch(1)
+        right.addLayout(export)
+        self._live: dict[str, list[float]] = {}
+
+    def chosen_run(self) -> int | None:
+        """The index of the run selected in the table, else of the newest run."""
+        rows = self.table.selectionModel().selectedRows()
+        if rows and rows[0].row() < len(self.runs):
+            return rows[0].row()
+        return len(self.runs) - 1 if self.runs else None
+
+    def _model_and_names(self):
+        i = self.chosen_run()
+        return None if i is None else (self.runs[i].model, self.run_data[i].class_names)
+
+    def _show_results(self) -> None:
+        i = self.chosen_run()
+        if i is not None and self.runs[i].predicted is not None:
+            data = self.run_data[i]
+            self.results.show_results(
+                data.x_test, data.y_test, self.runs[i].predicted, data.class_names
+            )
+
+    # -- data --------------------------------------------------------------------------------
+    def _dataset_chosen(self, index: int) -> None:
+        try:
+            data = self.data_box.load(index)
+            if data is not None:
+                self.set_data(data)
+        except (datasets.DatasetUnavailable, ValueError) as error:
+            self.status.setText(str(error))
+
+    def set_data(self, data: datasets.ImageSet) -> None:
+        self.data = data
+        self.data_box.show_samples(data)
+        self.status.setText(
+            f"{data.name}: {len(data.x_train):,} training and "
+            f"{len(data.x_test):,} test images, {len(data.class_names)} classes"
+        )
+
+    def network(self) -> tuple[list, dict, str]:
+        """The layers, optimizer and title the form describes (see NetworkForm.network)."""
+        return self.form.network()
+
+    # -- training ----------------------------------------------------------------------------
+    def train(self) -> None:
+        if self.data is None:
+            self._dataset_chosen(self.dataset.currentIndex())
+            if self.data is None:
+                return
+        try:
+            layers, optimizer, title = self.network()
+        except ValueError as error:
+            self.status.setText(str(error))
+            return
+        self._training_data, self._training_epochs = self.data, self.epochs.value()
+        self._budget = 60 * self.budget.value()
+        self._live = {"loss": [], "val_loss": [], "accuracy": [], "val_accuracy": []}
+        self._started = time.perf_counter()
+        self.train_button.setEnabled(False)
+        self.stop_button.setEnabled(True)
+        self.bar.setRange(0, 1000)
+        self.bar.setValue(0)
+        self.training.emit(True)
+        self.job.start(layers, optimizer, self.data, **self.form.options(title))
+
+    def _progress(self, kind: str, epoch: int, batch: int, batches: int, logs: dict) -> None:
+        epochs = self._training_epochs
+        done = (epoch + batch / max(batches or 1, 1)) / epochs
+        elapsed = time.perf_counter() - self._started
+        if self._budget:  # a time budget ends the run first when it is shorter
+            done = min(max(done, elapsed / self._budget), 1.0)
+        self.bar.setValue(round(1000 * done))
+        eta = elapsed / done - elapsed if done > 0 else 0
+        self.bar.setFormat(f"epoch {epoch + 1}/{epochs} · {100 * done:.0f}% · ETA {eta:.0f} s")
+        if kind == "epoch":
+            for key in self._live:
+                if key in logs:
+                    self._live[key].append(float(logs[key]))
+            self._redraw_curves()
+
+    def _finished(self, result: lab.RunResult) -> None:
+        self.train_button.setEnabled(True)
+        self.stop_button.setEnabled(False)
+        self.training.emit(False)
+        self.runs.append(result)
+        self.run_data.append(self._training_data)
+        self._live = {}
+        self.table.add_run(result)
+        note = " (stopped)" if result.stopped else ""
+        try:
+            info = save_run(self.workspace, result, self._training_data, self.preset.currentData())
+            self.status.setText(
+                f"Done{note}: test error {100 * result.test_error:.2f}%. "
+                f"Saved {info.path.name} to the workspace."
+            )
+        except OSError as error:
+            self.status.setText(f"Done{note}, but the model could not be saved: {error}")
+        self.bar.setFormat("done" + note)
+        self._redraw_curves()
+        self._show_results()
+
+    def _failed(self, message: str) -> None:
+        self.train_button.setEnabled(True)
+        self.stop_button.setEnabled(False)
+        self.training.emit(False)
+        self.status.setText(f"Training failed: {message}")
+
+    def _redraw_curves(self) -> None:
+        curves = [
+            (i, f"#{i + 1} {run.title.split(' (')[0]}", run.history)
+            for i, run in enumerate(self.runs)
+            if self.table.ticked(i)
+        ]
+        if self._live:
+            curves.append((len(self.runs), f"#{len(self.runs) + 1} training…", self._live))
+        self.curves.draw(curves)
+
+    # -- export ------------------------------------------------------------------------------
+    def table_rows(self) -> list[list[str]]:
+        return self.table.rows()
+
+    def as_csv(self) -> str:
+        return self.table.as_csv()
+
+    def as_markdown(self) -> str:
+        return self.table.as_markdown()
