@@ -1,11 +1,12 @@
 # make run   builds .venv on first use and opens the app (webcam, or the demo stream without one)
 # make test  builds .venv with the test extras and runs the whole suite headless
+# make lint  ruff (lint, import order, format) and the import-linter layer contracts
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 ARGS ?=
 
-.PHONY: run test test-torch screenshot
+.PHONY: run test test-torch lint screenshot
 
 $(BIN)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -21,6 +22,11 @@ run: $(BIN)/.installed
 
 test: $(BIN)/.installed-test
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q
+
+lint: $(BIN)/.installed-test
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 # The engine suite under the PyTorch backend (needs torch in .venv: `pip install torch==2.13.0`).
 test-torch: $(BIN)/.installed-test

@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from cli.mnist import load_dataset
 from engine.data import datasets
-from engine.mnist import lab
+from engine.mnist import lab, networks
 
 COURSE_SECONDS = {
     "mlp-sgd": 27,
@@ -85,7 +85,7 @@ def challenge(data, budgets, args) -> int:
         f"1 / 5 / 15 minutes"
     )
     print(
-        f"# recipe: {lab.describe_layers(layers)}; {preset.optimizer}, batch "
+        f"# recipe: {networks.describe_layers(layers)}; {preset.optimizer}, batch "
         f"{preset.batch_size}, {preset.schedule} schedule to the budget\n"
     )
     print("| budget | recipe | epochs done | seconds | test accuracy |\n|---:|---|---:|---:|---:|")

@@ -17,12 +17,8 @@ import keras
 import numpy as np
 
 from engine.data.datasets import ImageSet
-from engine.mnist.networks import (
-    build_network,
-    dense,
-    parse_layers,
-)
-from engine.models.callbacks import CosineSchedule, Diverged, ProgressCallback  # noqa: F401 (the lab's API)
+from engine.mnist.networks import build_network, dense, parse_layers
+from engine.models.callbacks import CosineSchedule, ProgressCallback
 
 LOSSES = {"cross-entropy": "categorical_crossentropy", "square error": "mean_squared_error"}
 OPTIMIZERS = (

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from engine.data import datasets
-from engine.mnist import lab
+from engine.mnist import lab, networks
 from gui.widgets.results import thumbnail
 
 
@@ -100,7 +100,7 @@ class NetworkForm(QGroupBox):
         self.layers.setToolTip(
             "Comma-separated: dense N [act], conv NxK [act] [same], pool, "
             "dropout R, batchnorm, augment [flip] [shift F]. Activations: "
-            + ", ".join(lab.ACTIVATIONS)
+            + ", ".join(networks.ACTIVATIONS)
             + ". A softmax output layer is added."
         )
         self.optimizer = QComboBox()
@@ -157,7 +157,7 @@ class NetworkForm(QGroupBox):
         self.epochs.setValue(preset.epochs)
         self.batch.setValue(preset.batch_size)
         self.schedule.setCurrentText(preset.schedule)
-        self.layers.setText(lab.describe_layers(preset.layers))
+        self.layers.setText(networks.describe_layers(preset.layers))
         self.optimizer.setCurrentText(preset.optimizer["name"])
         self._optimizer_chosen(preset.optimizer["name"])
         self.loss.setCurrentText("cross-entropy")

@@ -10,7 +10,7 @@ from PySide6.QtCore import QObject, Signal
 from superqt.utils import create_worker
 
 from engine.data import datasets
-from engine.mnist import lab
+from engine.mnist import lab, networks
 from engine.workspace.store import ModelInfo, Workspace
 
 
@@ -58,9 +58,9 @@ def save_run(
         "mnist",
         workspace.free_model_name(name),
         base=base,
-        layers=lab.describe_layers(lab.parse_layers(result.title))
+        layers=networks.describe_layers(lab.parse_layers(result.title))
         if base == "custom"
-        else lab.describe_layers(lab.PRESETS[preset].layers),
+        else networks.describe_layers(lab.PRESETS[preset].layers),
         dataset=data.name,
         test_error=result.test_error,
     )

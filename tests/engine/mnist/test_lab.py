@@ -10,8 +10,8 @@ import pytest
 
 import main
 from engine.data import datasets
-from engine.mnist import lab
-from engine.models import zoo
+from engine.mnist import lab, networks
+from engine.models import callbacks, zoo
 from engine.workspace.store import ModelInfo
 from tests.engine.data.test_datasets import write_idx_folder
 
@@ -141,7 +141,7 @@ def test_predicted_classes_match_the_reported_test_error(tmp_path):
 
 def test_layer_text_round_trips_and_builds():
     for preset in lab.PRESETS.values():
-        text = lab.describe_layers(preset.layers)
+        text = networks.describe_layers(preset.layers)
         layers = lab.parse_layers(text)
         assert lab.build_network(layers).count_params() == preset.parameters, text
     layers = lab.parse_layers("conv 8x3 elu\nbatchnorm, pool, dropout 0.2, dense 32 leaky_relu")
@@ -173,7 +173,7 @@ def test_augment_and_same_padding_round_trip_and_augment_only_acts_while_trainin
     text = "augment flip shift 0.1, conv 8x3 relu same, batchnorm, pool 2, dense 16 relu"
     layers = lab.parse_layers(text)
     assert layers[0] == {"type": "augment", "flip": True, "shift": 0.1}
-    assert lab.describe_layers(layers) == text
+    assert networks.describe_layers(layers) == text
     model = lab.build_network(layers)
     assert model.layers[2].output.shape[1:] == (28, 28, 8)  # "same" keeps 28x28
     x = np.random.default_rng(0).random((4, 28, 28, 1)).astype(np.float32)
@@ -194,7 +194,7 @@ def test_the_cosine_schedule_anneals_to_zero_by_steps_or_by_the_time_budget(tmp_
         def on_train_batch_end(self, batch, logs=None):
             rates.append(float(keras.ops.convert_to_numpy(self.model.optimizer.learning_rate)))
 
-    schedule = lab.CosineSchedule(total_steps=40)
+    schedule = callbacks.CosineSchedule(total_steps=40)
     model = lab.build_network(lab.parse_layers("dense 8 relu"))
     model.compile(optimizer=keras.optimizers.SGD(0.1), loss="categorical_crossentropy")
     x = lab.prepare(data.x_train)
@@ -204,14 +204,14 @@ def test_the_cosine_schedule_anneals_to_zero_by_steps_or_by_the_time_budget(tmp_
     assert rates[0] == pytest.approx(0.1) and rates[20] == pytest.approx(0.05, rel=0.02)
     assert rates[-1] == pytest.approx(0.1 * 0.5 * (1 + np.cos(np.pi * 39 / 40)), rel=1e-3)
     assert all(a >= b for a, b in itertools.pairwise(rates))
-    timed = lab.CosineSchedule(total_steps=10**6, time_limit=1e-9)
+    timed = callbacks.CosineSchedule(total_steps=10**6, time_limit=1e-9)
     timed.start, timed.base = 0.0, 0.1
     assert timed.fraction() == 1.0  # the budget is spent: the rate is at zero, not at step 0's
 
 
 def test_a_nan_loss_ends_the_run_with_a_message(tmp_path):
     data = datasets.load_idx_folder(write_idx_folder(tmp_path / "d", n_train=640))
-    with pytest.raises(lab.Diverged, match="Lower the learning rate"):
+    with pytest.raises(callbacks.Diverged, match="Lower the learning rate"):
         # a NaN step poisons the weights on every backend (lr 1e6 diverged under TF, not torch)
         lab.train(
             lab.parse_layers("dense 32 relu"),
