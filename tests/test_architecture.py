@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 import engine
-from tests.conftest import REPO
+from tests.helpers.files import REPO
 
 QT_PACKAGES = ("PySide6", "PyQt5", "PyQt6", "qtpy", "shiboken6", "superqt", "pyqtgraph")
 

@@ -6,7 +6,7 @@ import cv2
 import numpy as np
 
 import main
-from tests.conftest import COLOURS
+from tests.helpers.frames import COLOURS
 
 
 def test_classify_prints_every_frame_of_a_video(tmp_path, colour_info, capsys):

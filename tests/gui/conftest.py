@@ -6,6 +6,8 @@ from engine.live import sources
 from engine.live.stream import LiveStream
 from gui.main_window import MainWindow
 from gui.panels.collect_train import picker
+from tests.helpers.frames import COLOURS
+from tests.helpers.models import conv_model
 
 
 @pytest.fixture(autouse=True)
@@ -14,6 +16,12 @@ def no_base_warm_up(monkeypatch):
     about that build it on Train only, so no background build competes with what they time
     or outlives them (tests/gui/panels/collect_train/test_warm_up.py turns it on)."""
     monkeypatch.setattr(picker, "WARM_UP_MS", None)
+
+
+@pytest.fixture
+def conv_info(workspace):
+    """The two-convolution colour model saved in the workspace as 'convs'."""
+    return workspace.save_model(conv_model(), COLOURS, (32, 32), "unit", "convs")
 
 
 @pytest.fixture

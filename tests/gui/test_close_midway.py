@@ -9,14 +9,9 @@ from PIL import Image
 from PySide6.QtCore import QEvent, QObject, Qt, QThreadPool
 
 from engine.workspace import store
-from tests.gui.panels.collect_train.test_panel import (
-    answer,
-    colour_project,
-    images_of,
-    make_class,
-    set_up_training,
-    tiny_base,
-)
+from tests.helpers.files import colour_project, images_of
+from tests.helpers.gui import answer, make_class, set_up_training
+from tests.helpers.models import tiny_base
 
 
 def leftovers(root) -> list[str]:

@@ -8,17 +8,15 @@ from PySide6.QtCore import Qt
 
 from engine.data import datasets
 from engine.models.callbacks import QuickValidation
-from tests.conftest import COLOURS
-from tests.engine.data.test_datasets import write_idx_folder
-from tests.gui.panels.collect_train.test_panel import colour_project, set_up_training, tiny_base
-from tests.gui.panels.inspect.test_panel import conv_model
-from tests.gui.test_main_window import SolidSource
+from tests.helpers.files import colour_project, write_idx_folder
+from tests.helpers.frames import SolidSource
+from tests.helpers.gui import set_up_training
+from tests.helpers.models import tiny_base
 
 
 @pytest.fixture
-def window(make_window, workspace, qtbot):
-    info = workspace.save_model(conv_model(), COLOURS, (32, 32), "unit", "convs")
-    window = make_window(SolidSource("green"), model=info)
+def window(make_window, conv_info, qtbot):
+    window = make_window(SolidSource("green"), model=conv_info)
     qtbot.waitUntil(lambda: window.stream.frames_classified > 3, timeout=20000)
     return window
 

@@ -11,22 +11,9 @@ from engine.live import sources
 from engine.live.stream import LiveStream
 from engine.workspace.store import ModelInfo
 from gui.main_window import MainWindow
-from tests.conftest import COLOURS, solid
-
-
-class SolidSource(sources.Source):
-    """A paced stream of one solid colour, for a model that names colours."""
-
-    def __init__(self, colour, fps=30.0):
-        self.name, self.fps, self.colour = f"solid {colour}", fps, colour
-
-    def read(self):
-        return solid(self.colour, (120, 160))
-
-
-def painted_more(window, qtbot, frames=5, timeout=5000):
-    start = window.view.frames_painted
-    qtbot.waitUntil(lambda: window.view.frames_painted >= start + frames, timeout=timeout)
+from tests.helpers.files import write_idx_folder
+from tests.helpers.frames import COLOURS, SolidSource, solid
+from tests.helpers.gui import painted_more
 
 
 def test_frames_reach_the_view_and_the_status_bar_reports_rates(make_window, qtbot):
@@ -237,7 +224,6 @@ def test_closing_during_training_stops_it_and_leaves_no_partial_file(
 ):
     from engine.data import datasets
     from engine.workspace import store
-    from tests.engine.data.test_datasets import write_idx_folder
 
     window = make_window()
     window.mnist.set_data(

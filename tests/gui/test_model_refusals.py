@@ -10,11 +10,9 @@ from PySide6.QtWidgets import QFileDialog
 
 from engine.workspace.store import ModelInfo
 from gui.panels.inspect.live import LIVE
-from tests.conftest import COLOURS, colour_model
-from tests.engine.models.test_model_fit import flat_mlp, score_map
-from tests.gui.panels.adversarial.test_panel import wait_for_attack
-from tests.gui.panels.inspect.test_panel import conv_info, open_inspect  # noqa: F401 (a fixture)
-from tests.gui.test_main_window import SolidSource, painted_more
+from tests.helpers.frames import COLOURS, SolidSource
+from tests.helpers.gui import open_inspect, painted_more, wait_for_attack
+from tests.helpers.models import colour_model, flat_mlp, score_map
 
 NEEDS = "needs an image classifier: input (H, W, {}) and a class-probability output"
 

@@ -11,9 +11,9 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from engine.data import datasets
 from gui.panels.mnist_lab.panel import MnistPanel
-from tests.engine.data.test_datasets import write_idx_folder
-from tests.gui.panels.adversarial.test_panel import wait_for_attack
-from tests.gui.test_main_window import SolidSource
+from tests.helpers.files import write_idx_folder
+from tests.helpers.frames import SolidSource
+from tests.helpers.gui import wait_for_attack
 
 
 @pytest.fixture

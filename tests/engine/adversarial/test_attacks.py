@@ -22,7 +22,7 @@ from engine.data import datasets
 from engine.mnist import lab
 from engine.models import zoo
 from engine.models.classifier import Classifier
-from tests.conftest import real_data
+from tests.helpers.files import real_data
 
 
 @pytest.fixture(scope="module")

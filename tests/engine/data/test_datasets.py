@@ -1,37 +1,10 @@
 """IDX files and the MNIST-style data sets."""
 
-import gzip
-import struct
-
 import numpy as np
 import pytest
 
 from engine.data import datasets
-from tests.conftest import real_data
-
-
-def write_idx(path, array: np.ndarray, gz: bool = False):
-    header = struct.pack(">BBBB", 0, 0, 0x08, array.ndim) + struct.pack(
-        f">{array.ndim}I", *array.shape
-    )
-    data = header + array.astype(np.uint8).tobytes()
-    (gzip.open if gz else open)(path, "wb").write(data)
-    return path
-
-
-def write_idx_folder(folder, n_train=120, n_test=40, classes=10, seed=0):
-    """A tiny MNIST-style folder whose class k images are bright in row band k (learnable)."""
-    rng = np.random.default_rng(seed)
-    folder.mkdir(parents=True, exist_ok=True)
-    for split, n in (("train", n_train), ("test", n_test)):
-        labels = np.arange(n) % classes
-        images = rng.integers(0, 40, (n, 28, 28)).astype(np.uint8)
-        for i, k in enumerate(labels):
-            images[i, 2 * k + 4 : 2 * k + 6] = 250
-        stem_x, stem_y = datasets.SPLIT_FILES[split]
-        write_idx(folder / f"{stem_x}.gz", images, gz=True)
-        write_idx(folder / stem_y, labels)
-    return folder
+from tests.helpers.files import real_data, write_idx, write_idx_folder
 
 
 def test_idx_round_trip_plain_and_gzipped(tmp_path):

@@ -21,7 +21,7 @@ from engine.inspection.pictures import (
     tile_grid,
 )
 from engine.models import zoo
-from tests.conftest import numpy
+from tests.helpers.models import numpy
 
 SIZE = 32
 

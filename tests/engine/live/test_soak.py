@@ -19,7 +19,8 @@ from engine.live.sources import SourceError, SyntheticSource
 from engine.live.stream import LiveStream
 from engine.models.classifier import Classifier
 from engine.models.zoo import preprocessing
-from tests.conftest import COLOURS, colour_model
+from tests.helpers.frames import COLOURS
+from tests.helpers.models import colour_model
 
 SECONDS = float(os.environ.get("SOAK_SECONDS", "60"))
 SCALE = SECONDS / 600  # 1.0 for the full 10-minute run

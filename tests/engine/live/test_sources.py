@@ -6,7 +6,7 @@ import pytest
 from PIL import Image
 
 from engine.live import sources
-from tests.conftest import SHARED_DATA, real_data
+from tests.helpers.files import SHARED_DATA, real_data
 
 
 def write_video(path, frames: int = 12, fps: float = 25.0, size=(64, 48)):

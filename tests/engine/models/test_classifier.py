@@ -5,7 +5,8 @@ import pytest
 
 from engine.models.classifier import Classifier, Smoother, as_probabilities, fit_to_input
 from engine.models.labels import imagenet_labels, top_k
-from tests.conftest import COLOURS, colour_model, solid
+from tests.helpers.frames import COLOURS, solid
+from tests.helpers.models import colour_model
 
 
 def test_smoother_is_an_exponential_moving_average():

@@ -15,7 +15,8 @@ from engine.models import model_fit, zoo
 from engine.models.callbacks import QuickValidation
 from engine.transfer import embeddings, finetune
 from engine.workspace.store import load_keras_model
-from tests.conftest import COLOURS, colour_model, solid
+from tests.helpers.frames import COLOURS, solid
+from tests.helpers.models import colour_model
 
 
 def colour_images(folder, colour, count, session="cap-20260101-120000-000", seed=0):
@@ -185,8 +186,7 @@ def test_a_long_session_is_not_taken_when_it_would_overshoot_the_validation_shar
     assert len(parts.validation) == 20
     assert (
         "Validation holds 50% of the images, not 20%: a capture session is never split, so a "
-        "few long sessions tip the balance (see the Session table). Record more, shorter "
-        "sessions."
+        "few long sessions tip the balance. Record more, shorter sessions."
     ) in parts.warnings
 
 

@@ -6,7 +6,7 @@ import keras
 import pytest
 
 from engine.workspace import model_files, store
-from tests.conftest import colour_model
+from tests.helpers.models import colour_model
 
 
 def test_a_truncated_a_foreign_and_a_missing_file_get_three_different_messages(tmp_path):

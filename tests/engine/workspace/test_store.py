@@ -8,7 +8,8 @@ import pytest
 from PIL import Image
 
 from engine.workspace import store
-from tests.conftest import COLOURS, colour_model, numpy, solid
+from tests.helpers.frames import COLOURS, solid
+from tests.helpers.models import colour_model, numpy
 
 
 def test_atomic_write_keeps_the_old_file_when_the_write_fails(tmp_path, monkeypatch):

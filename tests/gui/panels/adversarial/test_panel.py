@@ -8,20 +8,9 @@ from PIL import Image
 from PySide6.QtWidgets import QFileDialog
 
 from engine.mnist import lab
-from tests.conftest import real_data
-from tests.gui.test_main_window import SolidSource
-
-
-def wait_for_attack(panel, qtbot, eps=None):
-    qtbot.waitUntil(
-        lambda: (
-            panel.crafted is not None
-            and not panel.job.busy
-            and (eps is None or panel.crafted.spec.eps == eps)
-        ),
-        timeout=20000,
-    )
-    return panel.crafted
+from tests.helpers.files import real_data
+from tests.helpers.frames import SolidSource
+from tests.helpers.gui import wait_for_attack
 
 
 def test_an_image_file_is_attacked_and_the_slider_recomputes(

@@ -5,63 +5,19 @@ import urllib.error
 from pathlib import Path
 
 import numpy as np
-import pytest
 from PIL import Image
 from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent
-from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox
+from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from engine.data import split as splitting
 from engine.data.projects import session_group
 from engine.models import zoo
 from engine.models.callbacks import QuickValidation
 from engine.workspace.store import ModelInfo, load_keras_model
-
-
-@pytest.fixture
-def panel(make_window):
-    window = make_window()
-    window.tabs.setCurrentWidget(window.finetune)
-    return window.finetune
-
-
-def answer(monkeypatch, *names):
-    """Make the next QInputDialog.getText calls return ``names`` in turn."""
-    queue = list(names)
-    monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: (queue.pop(0), True))
-
-
-def images_of(workspace, project, name):
-    return sorted((workspace.projects_dir / project / name).glob("*.jpg"))
-
-
-def make_class(collect, monkeypatch, *names):
-    for name in names:
-        answer(monkeypatch, name)
-        collect.add_button.click()
-
-
-def choose(combo, text: str) -> None:
-    """Pick the item called ``text`` as a person does (activated follows a click)."""
-    index = combo.findText(text)
-    assert index >= 0, text
-    combo.setCurrentIndex(index)
-    combo.activated.emit(index)
-
-
-def write_images(
-    folder: Path, colour, count: int, seed: int = 0, size=40, stem: str = "img{:02d}"
-) -> list[Path]:
-    """``count`` noisy PNGs dominated by channel ``colour`` (0 red, 1 green, 2 blue)."""
-    folder.mkdir(parents=True, exist_ok=True)
-    rng = np.random.default_rng(seed)
-    paths = []
-    for i in range(count):
-        image = rng.integers(0, 90, (size, size, 3)).astype(np.uint8)
-        image[..., colour] = rng.integers(150, 255, (size, size))
-        paths.append(folder / f"{stem.format(i)}.png")
-        Image.fromarray(image).save(paths[-1])
-    return paths
+from tests.helpers.files import colour_project, images_of, write_images
+from tests.helpers.gui import answer, choose, make_class, set_up_training
+from tests.helpers.models import tiny_base
 
 
 def test_make_a_project_and_classes_then_record_by_holding_the_button(
@@ -218,39 +174,6 @@ def test_delete_a_thumbnail_moves_the_file_to_the_trash(
     assert left == ["img00.png", "img02.png"] and collect.grid.count() == 2
     trashed = list(workspace.trash_dir.rglob("img01.png"))
     assert len(trashed) == 1 and "Moved 1 image to the trash" in collect.message.text()
-
-
-def tiny_base(workspace):
-    """A small conv net saved in the workspace: 32x32 input, 'unit' preprocessing."""
-    import keras
-
-    keras.utils.set_random_seed(0)
-    inputs = keras.Input((32, 32, 3))
-    x = keras.layers.Conv2D(8, 3, activation="relu", name="conv")(inputs)
-    x = keras.layers.GlobalAveragePooling2D(name="pool")(x)
-    outputs = keras.layers.Dense(3, activation="softmax", name="out")(x)
-    return workspace.save_model(
-        keras.Model(inputs, outputs), ["x", "y", "z"], (32, 32), "unit", "tiny"
-    )
-
-
-def colour_project(workspace, count=12):
-    for label, colour in (("red", 0), ("blue", 2)):
-        write_images(workspace.projects_dir / "colours" / label, colour, count, seed=colour)
-
-
-def set_up_training(panel, qtbot, workspace, epochs):
-    form = panel.form
-    panel.collect.bar.refresh()
-    panel.collect.bar.open_folder(workspace.projects_dir / "colours")
-    form.refresh_bases()
-    form.base.setCurrentIndex(form.base.findText("tiny (workspace)"))
-    form._base_chosen()
-    qtbot.waitUntil(lambda: form.layer.isEnabled(), timeout=10000)
-    assert [form.layer.itemText(i) for i in range(form.layer.count())] == ["pool", "conv"]
-    form.layer.setCurrentText("conv")
-    form.epochs.setValue(epochs)
-    form.batch.setValue(4)
 
 
 def test_train_on_a_tiny_project_then_use_the_model_live(panel, qtbot, workspace):

@@ -8,7 +8,9 @@ from PySide6.QtCore import QThreadPool
 from engine import backend
 from gui.panels.collect_train import base as bases
 from gui.panels.collect_train import picker
-from tests.gui.panels.collect_train.test_panel import choose, colour_project, panel, tiny_base  # noqa: F401
+from tests.helpers.files import colour_project
+from tests.helpers.gui import choose
+from tests.helpers.models import tiny_base
 
 
 def counting(monkeypatch, owner, name):
@@ -54,7 +56,7 @@ def test_the_chosen_base_is_built_and_compiled_before_train_which_reuses_it(
     assert len(builds) == 1 and len(compiles) == 1  # Train took the prepared base as it was
 
 
-def test_imagenet_weights_are_not_downloaded_ahead_of_train(panel, qtbot, monkeypatch):  # noqa: F811
+def test_imagenet_weights_are_not_downloaded_ahead_of_train(panel, qtbot, monkeypatch):
     from keras.src.utils import file_utils
 
     started, blocks = [], []
@@ -79,7 +81,7 @@ def test_imagenet_weights_are_not_downloaded_ahead_of_train(panel, qtbot, monkey
     assert blocks == [] and bases._BASES == {}  # stopped before the first block
 
 
-def test_weights_that_do_not_fit_are_said_when_picked(panel, qtbot, monkeypatch, tmp_path):  # noqa: F811
+def test_weights_that_do_not_fit_are_said_when_picked(panel, qtbot, monkeypatch, tmp_path):
     import keras
     from PySide6.QtWidgets import QFileDialog
 

@@ -2,39 +2,15 @@
 
 import keras
 import numpy as np
-import pytest
 from PIL import Image
 
 from engine.inspection.live import inspector_for
 from engine.inspection.pictures import filter_tiles, tile_grid
 from engine.live.overlay import draw_labels
 from engine.models.classifier import fit_to_input
-from tests.conftest import COLOURS, solid
-from tests.gui.test_main_window import SolidSource
-
-
-def conv_model():
-    """Two small convolutions with weights from numpy, then average and softmax over colours."""
-    inputs = keras.Input((32, 32, 3))
-    x = keras.layers.Conv2D(4, 3, padding="same", activation="relu", name="conv")(inputs)
-    x = keras.layers.Conv2D(6, 3, padding="same", activation="relu", name="conv2")(x)
-    x = keras.layers.GlobalAveragePooling2D(name="pool")(x)
-    model = keras.Model(inputs, keras.layers.Dense(3, activation="softmax", name="colour")(x))
-    rng = np.random.default_rng(7)
-    model.set_weights([rng.normal(0, 0.5, w.shape).astype(np.float32) for w in model.get_weights()])
-    return model
-
-
-@pytest.fixture
-def conv_info(workspace):
-    return workspace.save_model(conv_model(), COLOURS, (32, 32), "unit", "convs")
-
-
-def open_inspect(window, qtbot):
-    panel = window.inspect
-    window.tabs.setCurrentWidget(panel)
-    qtbot.waitUntil(lambda: panel.inspector is not None, timeout=20000)
-    return panel
+from tests.helpers.frames import COLOURS, SolidSource, solid
+from tests.helpers.gui import open_inspect
+from tests.helpers.models import conv_model
 
 
 def test_panel_opens_on_the_live_model_and_shows_its_filters(make_window, qtbot, conv_info):

@@ -7,8 +7,7 @@ from PySide6.QtCore import Qt
 from engine.data import datasets
 from engine.mnist import lab
 from gui.panels.mnist_lab.panel import MnistPanel, sample_grid
-from tests.conftest import real_data
-from tests.engine.data.test_datasets import write_idx_folder
+from tests.helpers.files import real_data, write_idx_folder
 
 
 @pytest.fixture

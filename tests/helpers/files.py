@@ -1,0 +1,76 @@
+"""Files on disk: the repository, the real data sets when present, and the small IDX folders and
+picture folders that tests write."""
+
+import gzip
+import os
+import struct
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from engine.data import datasets
+
+REPO = Path(__file__).resolve().parents[2]
+SHARED_DATA = REPO.parent / "shared" / "data"
+
+
+def real_data(path: Path) -> Path:
+    """``path`` if it exists; skip the test when it does not, unless REQUIRE_REAL_DATA=1."""
+    if not path.exists():
+        if os.environ.get("REQUIRE_REAL_DATA") == "1":
+            pytest.fail(f"real data missing: {path}")
+        pytest.skip(f"real data missing: {path}")
+    return path
+
+
+def write_idx(path, array: np.ndarray, gz: bool = False):
+    """``array`` as an IDX file of unsigned bytes, gzipped when ``gz``."""
+    header = struct.pack(">BBBB", 0, 0, 0x08, array.ndim) + struct.pack(
+        f">{array.ndim}I", *array.shape
+    )
+    data = header + array.astype(np.uint8).tobytes()
+    (gzip.open if gz else open)(path, "wb").write(data)
+    return path
+
+
+def write_idx_folder(folder, n_train=120, n_test=40, classes=10, seed=0):
+    """A tiny MNIST-style folder whose class k images are bright in row band k (learnable)."""
+    rng = np.random.default_rng(seed)
+    folder.mkdir(parents=True, exist_ok=True)
+    for split, n in (("train", n_train), ("test", n_test)):
+        labels = np.arange(n) % classes
+        images = rng.integers(0, 40, (n, 28, 28)).astype(np.uint8)
+        for i, k in enumerate(labels):
+            images[i, 2 * k + 4 : 2 * k + 6] = 250
+        stem_x, stem_y = datasets.SPLIT_FILES[split]
+        write_idx(folder / f"{stem_x}.gz", images, gz=True)
+        write_idx(folder / stem_y, labels)
+    return folder
+
+
+def write_images(
+    folder: Path, colour, count: int, seed: int = 0, size=40, stem: str = "img{:02d}"
+) -> list[Path]:
+    """``count`` noisy PNGs dominated by channel ``colour`` (0 red, 1 green, 2 blue)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(seed)
+    paths = []
+    for i in range(count):
+        image = rng.integers(0, 90, (size, size, 3)).astype(np.uint8)
+        image[..., colour] = rng.integers(150, 255, (size, size))
+        paths.append(folder / f"{stem.format(i)}.png")
+        Image.fromarray(image).save(paths[-1])
+    return paths
+
+
+def colour_project(workspace, count=12):
+    """A workspace project 'colours' with ``count`` reddish and ``count`` bluish pictures."""
+    for label, colour in (("red", 0), ("blue", 2)):
+        write_images(workspace.projects_dir / "colours" / label, colour, count, seed=colour)
+
+
+def images_of(workspace, project, name):
+    """The JPEG frames recorded into class ``name`` of ``project``, sorted by name."""
+    return sorted((workspace.projects_dir / project / name).glob("*.jpg"))
