@@ -1,0 +1,281 @@
+"""Background work for the whole GUI: a job runs a function on a worker thread and speaks in
+four signals, progress, result, failure and finished.
+
+Every panel's long or slow work goes through ``Job`` (or ``LatestJob``, where only the newest
+request counts); nothing else in gui/ starts threads. The work is a function of one argument,
+the ``Run``: ``run.cancel`` is that run's own threading.Event (a run still unwinding never sees
+the next run's flag cleared) and ``run.report(*values)`` arrives as ``progress``. An exception
+in the work is logged with its traceback (to the workspace's lab.log) and reaches the panel as a
+sentence through ``failure``. ``stop()`` sets the cancel flags and ``wait()`` waits for the
+workers, so that closing the window is deterministic::
+
+    job = Job(self, "MNIST training")
+    job.progress.connect(self._progress)  # the tuple the work reported
+    job.result.connect(self._finished)  # what the work returned
+    job.failure.connect(self._failed)  # a sentence, and the exception
+    job.start(lambda run: lab.train(..., report=run.report, cancel=run.cancel))
+"""
+
+from __future__ import annotations
+
+import inspect
+import logging
+import threading
+import time
+import warnings
+from collections.abc import Callable, Iterable
+
+from PySide6.QtCore import QObject, QThreadPool, Signal, Slot
+from superqt.utils import FunctionWorker, create_worker
+
+log = logging.getLogger(__name__)
+WAIT_MS = 30000  # how long closing the window waits for a worker (a model may still be loading)
+LONGEST = 800  # characters of an error message shown; the log has all of it
+_SKIPPED = object()  # what an overtaken run returns when it had not begun
+
+
+def describe(error: BaseException) -> str:
+    """The sentence a person reads for ``error``: its own message (with a full stop), or, where
+    that says nothing (empty, 'None', a KeyError's bare key), what kind of error happened and
+    where the details are; a traceback inside a message, or its pages, are left to the log."""
+    text = str(error).strip()
+    if isinstance(error, KeyError) or text in ("", "None"):
+        detail = f" ({text})" if text not in ("", "None") else ""
+        return (
+            f"An unexpected {type(error).__name__}{detail} stopped it. The details are in the "
+            f"log file (lab.log in the workspace)."
+        )
+    cut = text.find("(most recent call last)")
+    if cut >= 0:
+        text = text[:cut].rstrip(" :\n") + " … (the rest is in lab.log in the workspace)"
+    if len(text) > LONGEST:
+        text = text[: LONGEST - 1] + "… (the rest is in lab.log in the workspace)"
+    return text if text.endswith((".", "!", "?")) else text + "."
+
+
+class Run:
+    """One call of a job's work, handed to it: ``cancel``, this run's own threading.Event, and
+    ``report(*values)``, which the job emits as ``progress``."""
+
+    def __init__(self):
+        self.cancel = threading.Event()
+        self.ended = threading.Event()  # set on the worker thread after its last signal
+        self.overtaken = False  # a newer request replaced it: it reports nothing
+        self.worker: _Worker | None = None
+        self._emit: Callable[[object], None] = lambda value: None
+
+    def report(self, *values) -> None:
+        """Called by the work on its thread; the job emits ``progress(values)``."""
+        self._emit(values)
+
+
+class _Worker(FunctionWorker):
+    """superqt's FunctionWorker that marks its Run ended after its very last signal."""
+
+    def __init__(self, func, work, run: Run):
+        super().__init__(func, work, run)
+        self._job_run = run
+
+    def run(self) -> None:  # QRunnable.run, on the worker thread
+        try:
+            super().run()
+        finally:
+            self._job_run.ended.set()
+
+
+class _Relay(QObject):
+    """Brings one run's signals to its job on the GUI thread; gone after the run's last one."""
+
+    progressed = Signal(object)  # emitted on the worker thread: run.report's values
+
+    def __init__(self, job: Job, run: Run):
+        super().__init__(job)
+        self.job, self.run = job, run
+        self.progressed.connect(self.reported)
+        run._emit = self.progressed.emit
+
+    @Slot(object)
+    def reported(self, values) -> None:
+        self.job._progress(self.run, values)
+
+    @Slot(object)
+    def returned(self, value) -> None:
+        self.job._ended(self.run, value, None)
+
+    @Slot(object)
+    def errored(self, error) -> None:
+        self.job._ended(self.run, None, error)
+
+    @Slot(tuple)
+    def warned(self, warning) -> None:
+        log.warning("%s: %s", self.job.name, warnings.formatwarning(*warning[:4]).strip())
+
+    @Slot()
+    def finished(self) -> None:
+        self.run.worker = None  # as superqt does: the last reference goes on the GUI thread
+        self.deleteLater()
+
+
+def _call(work: Callable[[Run], object], run: Run):
+    """The work on the worker thread; a generator's values are reported as they come."""
+    if run.overtaken:
+        return _SKIPPED
+    result = work(run)
+    if inspect.isgenerator(result):
+        for value in result:
+            if run.cancel.is_set():
+                result.close()
+                return None
+            run._emit(value)
+        return None
+    return result
+
+
+class Job(QObject):
+    """Runs a function of a ``Run`` on a worker thread; several runs may overlap.
+
+    ``progress(values)``: what the work passed to ``run.report`` (a tuple), or a value a
+    generator yielded. ``result(value)``: what the work returned. ``failure(message, error)``:
+    the work raised; ``message`` is a sentence for the person (see ``describe``), ``error`` the
+    exception, for panels that word some kinds themselves; it is already logged with its
+    traceback. ``finished()`` follows each run's result or failure. A run stopped before its
+    worker began still calls the work, which finds its cancel flag set.
+    """
+
+    progress = Signal(object)
+    result = Signal(object)
+    failure = Signal(str, object)
+    finished = Signal()
+
+    def __init__(self, parent: QObject, name: str = ""):
+        super().__init__(parent)
+        self.name = name or type(parent).__name__
+        self._runs: list[Run] = []
+
+    @property
+    def running(self) -> bool:
+        """Whether a run started and its end has not been reported yet."""
+        return bool(self._runs)
+
+    def start(self, work: Callable[[Run], object]) -> Run:
+        """Call ``work(run)`` on a worker thread with a fresh Run."""
+        run = Run()
+        relay = _Relay(self, run)
+        run.worker = create_worker(
+            _call,
+            work,
+            run,
+            _start_thread=False,
+            _worker_class=_Worker,
+            _connect={
+                name: getattr(relay, name) for name in ("returned", "errored", "warned", "finished")
+            },
+        )
+        self._runs.append(run)
+        # superqt's start() waits a timer tick while an event loop runs; a wait() meanwhile
+        # (closing the window) would block that tick and never see the run begin.
+        QThreadPool.globalInstance().start(run.worker)
+        return run
+
+    def stop(self) -> None:
+        """Set every run's cancel flag; each ends when its work next looks at it."""
+        for run in self._runs:
+            run.cancel.set()
+
+    def wait(self, msecs: int = WAIT_MS) -> bool:
+        """Wait up to ``msecs`` for the workers of the runs started so far to end; True when
+        none is left. Their results still arrive as signals, once the event loop runs."""
+        deadline = time.monotonic() + msecs / 1000
+        for run in list(self._runs):
+            if not run.ended.wait(max(0.0, deadline - time.monotonic())):
+                log.warning("%s: a worker still runs after %d ms", self.name, msecs)
+                return False
+        return True
+
+    def _reports(self, run: Run) -> bool:
+        """Whether ``run``'s progress and end are passed on (all runs here)."""
+        return True
+
+    def _progress(self, run: Run, values) -> None:
+        if self._reports(run):
+            self.progress.emit(values)
+
+    def _ended(self, run: Run, value, error) -> None:
+        reports = self._reports(run)
+        if run in self._runs:
+            self._runs.remove(run)
+        if error is not None:
+            log.error("%s failed: %s", self.name, error, exc_info=error)
+        if not reports:
+            return
+        if error is not None:
+            self.failure.emit(describe(error), error)
+        elif value is not _SKIPPED:
+            self.result.emit(value)
+        self.finished.emit()
+
+
+class LatestJob(Job):
+    """A job where only the newest request counts: a run overtaken by a later ``start`` (or
+    by ``drop``) reports nothing, its cancel flag is set, and if its worker had not begun its
+    work is skipped.
+
+    With ``one_at_a_time`` a start while a run goes on waits for it, replacing any start that
+    was waiting: quick slider moves end with the newest setting, never with a queue.
+    """
+
+    def __init__(self, parent: QObject, name: str = "", *, one_at_a_time: bool = False):
+        super().__init__(parent, name)
+        self.one_at_a_time = one_at_a_time
+        self._newest: Run | None = None
+        self._waiting: Callable[[Run], object] | None = None
+
+    @property
+    def running(self) -> bool:
+        return super().running or self._waiting is not None
+
+    def start(self, work: Callable[[Run], object]) -> Run | None:
+        """Run ``work`` as the newest request (None while it waits its turn)."""
+        self._overtake()
+        if self.one_at_a_time and self._runs:
+            self._waiting = work
+            return None
+        self._newest = super().start(work)
+        return self._newest
+
+    def drop(self) -> None:
+        """Report nothing of the requests made so far (the person chose something else)."""
+        self._overtake()
+        self._newest, self._waiting = None, None
+
+    def stop(self) -> None:
+        self._waiting = None
+        super().stop()
+
+    def _overtake(self) -> None:
+        if self._newest is not None:
+            self._newest.overtaken = True
+            self._newest.cancel.set()
+
+    def _reports(self, run: Run) -> bool:
+        return run is self._newest and self._waiting is None
+
+    def _ended(self, run: Run, value, error) -> None:
+        super()._ended(run, value, error)
+        if self._waiting is not None and not self._runs:
+            work, self._waiting = self._waiting, None
+            self._newest = Job.start(self, work)
+
+
+def workers_busy() -> bool:
+    """Whether any job's worker is running now."""
+    return QThreadPool.globalInstance().activeThreadCount() > 0
+
+
+def stop_and_wait(jobs: Iterable[Job], msecs: int = WAIT_MS) -> bool:
+    """Stop every job in ``jobs``, then wait for their workers, ``msecs`` in all."""
+    jobs = list(jobs)
+    for job in jobs:
+        job.stop()
+    deadline = time.monotonic() + msecs / 1000
+    return all(job.wait(max(0, round(1000 * (deadline - time.monotonic())))) for job in jobs)

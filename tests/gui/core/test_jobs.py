@@ -1,0 +1,223 @@
+"""The GUI's one job layer: signals, a cancel flag per run, newest-wins, failures said as
+sentences and logged with their traceback, and stopping and waiting for workers."""
+
+import logging
+import threading
+
+import pytest
+from PySide6.QtCore import QObject, QThreadPool
+
+from gui.core.jobs import Job, LatestJob, describe, stop_and_wait
+
+
+@pytest.fixture
+def owner():
+    """The QObject a job belongs to (a panel, in the app)."""
+    return QObject()
+
+
+class Heard:
+    """Everything a job said, in order."""
+
+    def __init__(self, job):
+        self.said = []
+        job.progress.connect(lambda values: self.said.append(("progress", values)))
+        job.result.connect(lambda value: self.said.append(("result", value)))
+        job.failure.connect(lambda message, error: self.said.append(("failure", message)))
+        job.finished.connect(lambda: self.said.append(("finished",)))
+
+    def of(self, kind):
+        return [item[1:] for item in self.said if item[0] == kind]
+
+
+def test_a_run_reports_its_progress_then_its_result_then_finished(qtbot, owner):
+    job = Job(owner, "counting")
+    heard = Heard(job)
+
+    def work(run):
+        run.report("step", 1, 2)
+        run.report("step", 2, 2)
+        return 42
+
+    job.start(work)
+    assert job.running
+    qtbot.waitUntil(lambda: bool(heard.of("finished")), timeout=5000)
+    assert heard.said == [
+        ("progress", ("step", 1, 2)),
+        ("progress", ("step", 2, 2)),
+        ("result", 42),
+        ("finished",),
+    ]
+    assert not job.running
+
+
+def test_each_run_has_its_own_cancel_flag(qtbot, owner):
+    """A stopped run still unwinding keeps its flag set while the next run starts."""
+    job = Job(owner)
+    heard = Heard(job)
+    began, saw_stop, unwound = threading.Event(), threading.Event(), threading.Event()
+
+    def first(run):
+        began.set()
+        run.cancel.wait(10)
+        saw_stop.set()
+        unwound.wait(10)  # still cleaning up when the next run starts
+        return run.cancel.is_set()
+
+    first_run = job.start(first)
+    assert began.wait(5)
+    job.stop()
+    assert saw_stop.wait(5)
+    second_run = job.start(lambda run: run.cancel.is_set())
+    unwound.set()
+    qtbot.waitUntil(lambda: len(heard.of("result")) == 2, timeout=5000)
+    assert sorted(heard.of("result")) == [(False,), (True,)]  # the first still saw its stop
+    assert first_run.cancel is not second_run.cancel and not second_run.cancel.is_set()
+
+
+def test_a_failure_is_a_sentence_and_its_traceback_is_logged(qtbot, owner, caplog):
+    job = Job(owner, "the broken work")
+    heard = Heard(job)
+    errors = []
+    job.failure.connect(lambda message, error: errors.append(error))
+
+    def broken_work(run):
+        raise ValueError("the file is damaged: choose another one")
+
+    with caplog.at_level(logging.ERROR, logger="gui.core.jobs"):
+        job.start(broken_work)
+        qtbot.waitUntil(lambda: bool(heard.of("finished")), timeout=5000)
+    assert heard.of("failure") == [("the file is damaged: choose another one.",)]
+    assert heard.of("result") == [] and isinstance(errors[0], ValueError)
+    record = next(r for r in caplog.records if "the broken work failed" in r.getMessage())
+    assert record.exc_info is not None
+    assert "broken_work" in caplog.text and "Traceback (most recent call last)" in caplog.text
+
+
+def test_an_error_without_a_readable_message_still_gives_a_sentence():
+    key = describe(KeyError("conv2"))
+    assert key.startswith("An unexpected KeyError ('conv2') stopped it.") and "lab.log" in key
+    assert describe(RuntimeError()).startswith("An unexpected RuntimeError stopped it.")
+    assert "None" not in describe(ValueError(None))
+    traced = describe(
+        RuntimeError("Graph execution error:\nTraceback (most recent call last):\n  File x")
+    )
+    assert traced.startswith("Graph execution error") and "File x" not in traced
+    assert "lab.log" in traced
+    assert len(describe(ValueError("x" * 5000))) < 1000
+    assert describe(OSError("No space left on device")) == "No space left on device."
+
+
+def test_only_the_newest_request_is_reported(qtbot, owner):
+    job = LatestJob(owner)
+    heard = Heard(job)
+    slow_gate = threading.Event()
+
+    def slow(run):
+        slow_gate.wait(10)
+        return "slow"
+
+    slow_run = job.start(slow)
+    job.start(lambda run: "quick")  # asked later, ready sooner
+    qtbot.waitUntil(lambda: bool(heard.of("result")), timeout=5000)
+    assert slow_run.cancel.is_set()  # overtaken: told it may stop
+    slow_gate.set()
+    qtbot.waitUntil(lambda: not job.running, timeout=5000)
+    assert heard.of("result") == [("quick",)] and heard.of("finished") == [()]
+
+    job.start(lambda run: "dropped")
+    job.drop()  # the person chose something else
+    qtbot.waitUntil(lambda: not job.running, timeout=5000)
+    assert heard.of("result") == [("quick",)] and len(heard.of("finished")) == 1
+
+
+def test_one_at_a_time_runs_the_newest_waiting_request_only(qtbot, owner):
+    job = LatestJob(owner, one_at_a_time=True)
+    heard = Heard(job)
+    gate, ran = threading.Event(), []
+
+    def request(name):
+        def work(run):
+            ran.append(name)
+            if name == "first":
+                gate.wait(10)
+            return name
+
+        return work
+
+    job.start(request("first"))
+    qtbot.waitUntil(lambda: ran == ["first"], timeout=5000)
+    for name in ("second", "third", "fourth"):  # quick slider moves while the first runs
+        assert job.start(request(name)) is None
+    gate.set()
+    qtbot.waitUntil(lambda: not job.running, timeout=5000)
+    assert ran == ["first", "fourth"]  # one at a time, and only the newest waiting one
+    assert heard.of("result") == [("fourth",)]
+
+
+def test_stop_and_wait_end_a_run_that_looks_at_its_flag(qtbot, owner):
+    job = Job(owner)
+    heard = Heard(job)
+    started = threading.Event()
+
+    def until_stopped(run):
+        started.set()
+        while not run.cancel.wait(0.01):
+            pass
+        return "stopped"
+
+    job.start(until_stopped)
+    assert started.wait(5)
+    assert job.wait(200) is False  # still running: the wait gives up
+    assert stop_and_wait([job], 5000)
+    assert job.wait(0)  # the worker has ended, before its result is delivered
+    qtbot.waitUntil(lambda: heard.of("result") == [("stopped",)], timeout=5000)
+
+
+def test_a_request_overtaken_before_its_worker_began_is_skipped(qtbot, owner):
+    pool = QThreadPool.globalInstance()
+    busy, gate, called = Job(owner), threading.Event(), []
+    for _ in range(pool.maxThreadCount()):  # every worker thread taken
+        busy.start(lambda run: gate.wait(10))
+    job = LatestJob(owner)
+    heard = Heard(job)
+    job.start(lambda run: called.append("stale"))
+    job.start(lambda run: called.append("newest") or "newest")
+    gate.set()
+    qtbot.waitUntil(lambda: not job.running, timeout=5000)
+    assert called == ["newest"] and heard.of("result") == [("newest",)]
+    assert busy.wait(5000)
+
+
+def test_a_run_stopped_before_its_worker_began_still_ends_with_its_result(qtbot, owner):
+    pool = QThreadPool.globalInstance()
+    busy, gate = Job(owner), threading.Event()
+    for _ in range(pool.maxThreadCount()):
+        busy.start(lambda run: gate.wait(10))
+    job = Job(owner)
+    heard = Heard(job)
+    job.start(lambda run: "stopped at once" if run.cancel.is_set() else "ran")
+    job.stop()  # Stop pressed before a worker was free: the panel still hears how it ended
+    gate.set()
+    qtbot.waitUntil(lambda: not job.running, timeout=5000)
+    assert heard.said == [("result", "stopped at once"), ("finished",)]
+    assert busy.wait(5000)
+
+
+def test_a_generator_reports_what_it_yields_and_stops_between_values(qtbot, owner):
+    job = Job(owner)
+    heard = Heard(job)
+    gate = threading.Event()
+
+    def values(run):
+        for i in range(1000):
+            yield i
+            if i == 2:
+                gate.wait(10)
+
+    job.start(values)
+    qtbot.waitUntil(lambda: len(heard.of("progress")) == 3, timeout=5000)
+    job.stop()
+    gate.set()
+    qtbot.waitUntil(lambda: bool(heard.of("finished")), timeout=5000)
+    assert heard.of("progress") == [(0,), (1,), (2,)]  # nothing after the stop
