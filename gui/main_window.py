@@ -1,14 +1,24 @@
-"""The window: the live view, a panel beside it, Source and File menus, keys and a status bar."""
+"""The window: the live view and its controls, a tab per panel, Source and File menus, keys and
+a status bar. It builds every panel and hands each a LiveLink (WindowLink here), and closing it
+shuts every panel down."""
 
 from __future__ import annotations
 
 import logging
 from pathlib import Path
 
-from PySide6.QtCore import QTimer, Signal
+import numpy as np
+from PySide6.QtCore import QTimer, Signal, Slot
 from PySide6.QtGui import QAction, QKeySequence, QShortcut
-from PySide6.QtWidgets import QFileDialog, QLabel, QMainWindow, QMessageBox, QSplitter, QTabWidget
-from superqt.utils import create_worker
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QSplitter,
+    QTabWidget,
+    QWidget,
+)
 
 from engine import backend
 from engine.live import sources
@@ -18,7 +28,9 @@ from engine.live.stream import LiveStream
 from engine.models import zoo
 from engine.workspace import model_files
 from engine.workspace.store import ModelInfo, Workspace
-from gui.core.workers import GarbagePolicy, ModelLoader, StreamBridge
+from gui.core.jobs import Job, LatestJob, stop_and_wait
+from gui.core.live_link import LiveLink
+from gui.core.workers import GarbagePolicy, StreamBridge
 from gui.panels.adversarial.panel import AdversarialPanel
 from gui.panels.collect_train.panel import FinetunePanel
 from gui.panels.inspect.panel import InspectPanel
@@ -29,11 +41,43 @@ from gui.widgets.frame_view import FrameView
 log = logging.getLogger(__name__)
 
 
+class WindowLink(LiveLink):
+    """A MainWindow's live view, as its panels see it (see LiveLink)."""
+
+    def __init__(self, window: MainWindow):
+        super().__init__(window.workspace, window.weights, parent=window)
+        self._window = window
+
+    @property
+    def classifier(self):
+        return self._window.stream.classifier
+
+    def newest_frame(self) -> np.ndarray | None:
+        return self._window._frame
+
+    def set_probe(self, name: str, probe, paint=None) -> None:
+        self._window.set_live_probe(name, probe, paint)
+
+    def add_tool(self, widget: QWidget) -> None:
+        self._window.panel.add_tool(widget)
+
+    def hold_live(self, holder: str, held: bool) -> None:
+        self._window.hold_live(holder, held)
+
+    def refresh_models(self) -> None:
+        self._window.panel.picker.refresh()
+
+    def choose_model(self, choice) -> None:
+        self._window.choose_model(choice)
+
+    def say(self, text: str, msecs: int = 4000) -> None:
+        self._window.statusBar().showMessage(text, msecs)
+
+
 class MainWindow(QMainWindow):
-    """Shows a LiveStream and lets the person change its source and model."""
+    """Shows a LiveStream and lets the person change its source and model; a tab per panel."""
 
     cameras_found = Signal(list)
-    live_result = Signal(object)  # every Result shown, extras included, for panels that follow it
 
     def __init__(
         self,
@@ -52,7 +96,8 @@ class MainWindow(QMainWindow):
         self.stream, self.workspace, self.weights = stream, workspace, weights
         self._notice, self._banner = notice, notice
         self._labels: list[tuple[str, float]] = []
-        self._shown = None
+        self._frame: np.ndarray | None = None  # the newest frame, as it came
+        self._shown = None  # the newest frame as drawn, overlay included
         self._current_model = None
         self._device = "…"
         self._closing = False
@@ -67,14 +112,18 @@ class MainWindow(QMainWindow):
         splitter.addWidget(self.view)
         splitter.addWidget(self.panel)
         splitter.setStretchFactor(0, 1)
-        self.mnist = MnistPanel(workspace)
+        self.link = WindowLink(self)
+        self.mnist = MnistPanel(self.link)
+        self.finetune = FinetunePanel(self.link)
+        self.inspect = InspectPanel(self.link)  # its live tools come first, as they always did
+        self.adversarial = AdversarialPanel(self.link)
+        self.panels = [self.mnist, self.finetune, self.inspect, self.adversarial]
         self.tabs = QTabWidget()
         self.tabs.addTab(splitter, "Live")
-        self.tabs.addTab(self.mnist, "MNIST lab")
-        self.mnist.training.connect(lambda held: self.hold_live("MNIST lab", held))
-        self.finetune = FinetunePanel.attach(self)
-        self.inspect = InspectPanel.attach(self)
-        self.adversarial = AdversarialPanel.attach(self)
+        for panel, title in zip(
+            self.panels, ("MNIST lab", "Collect && train", "Inspect", "Adversarial")
+        ):  # "&&": a single & would mark a keyboard shortcut
+            self.tabs.addTab(panel, title)
         self.setCentralWidget(self.tabs)
         self.status_label = QLabel()
         self.statusBar().addPermanentWidget(self.status_label)
@@ -84,10 +133,15 @@ class MainWindow(QMainWindow):
         self.bridge.frame_ready.connect(self._show_frame)
         self.bridge.result_ready.connect(self._show_result)
         self.bridge.status_changed.connect(self._source_status)
-        self.loader = ModelLoader(self)
-        self.loader.progress.connect(self.panel.set_download)
-        self.loader.loaded.connect(self._model_loaded)
-        self.loader.failed.connect(self._model_failed)
+        self.loader = LatestJob(self, "loading the live model")
+        self.loader.progress.connect(self._download)
+        self.loader.result.connect(self._model_loaded)
+        self.loader.failure.connect(self._model_failed)
+        self._loading = None  # the choice the loader loads now
+        self.device_job = Job(self, "device description")
+        self.device_job.result.connect(self._set_device)
+        self.camera_job = Job(self, "camera probe")
+        self.camera_job.result.connect(self._fill_camera_menu)
         self.panel.model_chosen.connect(self.choose_model)
         self.panel.top_k_changed.connect(self._set_top_k)
         self.panel.smoothing_changed.connect(self._set_alpha)
@@ -108,13 +162,7 @@ class MainWindow(QMainWindow):
             self.rescan_cameras()
         else:
             self._fill_camera_menu(cameras)
-        create_worker(
-            backend.describe_device,
-            _connect={
-                "returned": self._set_device,
-                "errored": lambda error: log.warning("no device description: %s", error),
-            },
-        )
+        self.device_job.start(lambda run: backend.describe_device())
         if model is not None:
             self.choose_model(model)
 
@@ -138,14 +186,9 @@ class MainWindow(QMainWindow):
 
     def rescan_cameras(self) -> None:
         """Probe camera indices in the background; the Source menu lists those that open."""
-        create_worker(
-            sources.probe_cameras,
-            _connect={
-                "returned": self.cameras_found.emit,
-                "errored": lambda error: log.warning("camera probe failed: %s", error),
-            },
-        )
+        self.camera_job.start(lambda run: sources.probe_cameras())
 
+    @Slot(object)
     def _fill_camera_menu(self, indices: list[int]) -> None:
         for action in self._camera_actions:
             self.source_menu.removeAction(action)
@@ -194,20 +237,21 @@ class MainWindow(QMainWindow):
         label = _choice_label(choice)
         top_k, alpha, weights = self.panel.k_spin.value(), self.panel.alpha, self.weights
 
-        def build(progress):
+        def build(run):
             if isinstance(choice, ModelInfo):
                 classifier = zoo.workspace_classifier(
                     choice, "The live view", top_k=top_k, alpha=alpha
                 )
             else:
                 classifier = zoo.zoo_classifier(
-                    choice, weights, progress=progress, top_k=top_k, alpha=alpha
+                    choice, weights, progress=run.report, top_k=top_k, alpha=alpha
                 )
             classifier.warm_up()
             return classifier
 
         self.panel.set_loading(label)
-        self.loader.load(choice, build)
+        self._loading = choice
+        self.loader.start(build)
 
     def open_model_file(self, path: str | Path) -> None:
         """Run a .keras file (its .json beside it) live; a refusal is said in the panel."""
@@ -230,7 +274,7 @@ class MainWindow(QMainWindow):
         if self._holders:
             self._labels, self._extras = [], {}
             self.panel.bars.show_labels([])
-        if getattr(self, "_frame", None) is not None:
+        if self._frame is not None:
             self._redraw()
 
     def banner(self) -> str:
@@ -271,10 +315,7 @@ class MainWindow(QMainWindow):
         if frame is not None:
             self._frame = frame.image
             self._redraw()
-            if self.tabs.currentWidget() is self.mnist and frame.index % 6 == 0:
-                self.mnist.try_digit.show_camera_frame(
-                    frame.image
-                )  # a few times a second is plenty
+            self.link.frame.emit(frame)
 
     def set_live_probe(self, name: str, probe, paint=None) -> None:
         """Run ``probe(image, classifier)`` on each classified frame; None removes it.
@@ -309,7 +350,7 @@ class MainWindow(QMainWindow):
             (name, value) for name, value in result.extras.items() if name in self._painters
         )
         self.panel.bars.show_labels(result.labels)
-        self.live_result.emit(result)
+        self.link.result.emit(result)
 
     def _source_status(self, kind: str, message: str) -> None:
         if kind == "ok":
@@ -319,12 +360,19 @@ class MainWindow(QMainWindow):
             self._banner = message
         else:
             self.statusBar().showMessage(message, 8000)
-        if getattr(self, "_frame", None) is not None:
+        if self._frame is not None:
             self._redraw()
 
-    def _model_loaded(self, classifier, choice) -> None:
+    @Slot(object)
+    def _download(self, report: tuple) -> None:
+        """A weights download's (bytes done, bytes in all)."""
+        self.panel.set_download(*report)
+
+    @Slot(object)
+    def _model_loaded(self, classifier) -> None:
         if self._closing:
             return
+        choice = self._loading
         self.panel.set_loading(None)
         self.stream.set_classifier(classifier)
         self._current_model = choice
@@ -333,9 +381,9 @@ class MainWindow(QMainWindow):
         self._labels = []
         self.statusBar().showMessage(f"{classifier.name} ready", 4000)
 
-    def _model_failed(self, choice, message: str) -> None:
-        label = _choice_label(choice)
-        log.error("loading %s failed: %s", label, message)
+    @Slot(str, object)
+    def _model_failed(self, message: str, error: Exception) -> None:
+        label = _choice_label(self._loading)
         self.panel.set_loading(None)
         self.panel.show_message(f"Cannot load {label}.\n{message}{self._kept()}")
         self.panel.picker.select(self._current_model)
@@ -348,6 +396,7 @@ class MainWindow(QMainWindow):
             else "\n\nNo model is running; the video goes on."
         )
 
+    @Slot(object)
     def _set_device(self, description: str) -> None:
         self._device = description
 
@@ -380,12 +429,15 @@ class MainWindow(QMainWindow):
         self.stream.start()
 
     def closeEvent(self, event) -> None:
+        """Stop the stream, then every panel (recording, training after its current step) and
+        wait for their workers and the window's own: nothing is left half-written."""
         self._closing = True
         self.hide()  # a model still loading may take seconds to finish: don't look frozen
         self._stats.stop()
-        self.mnist.job.cancel.set()  # training stops after its current batch
         self.stream.stop()
-        self.loader.wait()
+        for panel in self.panels:
+            panel.shutdown()
+        stop_and_wait([self.loader, self.device_job, self.camera_job])
         super().closeEvent(event)
 
 

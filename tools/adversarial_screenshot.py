@@ -44,7 +44,7 @@ def main() -> int:
     panel.index.setValue(0)
     panel.source.setCurrentIndex(2)
     panel.load_test_image("Fashion-MNIST", 0)
-    wait(app, lambda: panel.crafted is not None and not panel.job.busy, 60)
+    wait(app, lambda: panel.crafted is not None and not panel.job.running, 60)
     box = panel.robustness
     box.count.setValue(500)
     box.run()

@@ -1,14 +1,14 @@
-"""Bridges from engine callbacks and jobs to Qt signals."""
+"""The live stream's callbacks as Qt signals, and when Python may collect its garbage."""
 
 from __future__ import annotations
 
 import threading
 
-from PySide6.QtCore import QObject, QThreadPool, Signal
-from superqt.utils import create_worker
+from PySide6.QtCore import QObject, Signal
 
 from engine.live.frames import Frame
 from engine.live.stream import LiveStream
+from gui.core.jobs import workers_busy
 
 
 class StreamBridge(QObject):
@@ -47,48 +47,6 @@ class StreamBridge(QObject):
             return frame
 
 
-class ModelLoader(QObject):
-    """Loads classifiers on worker threads; only the newest request's outcome is reported.
-
-    ``loaded(classifier, choice)`` or ``failed(choice, message)``; ``progress(done, total)``
-    carries download bytes. A request overtaken by a newer one is dropped when it finishes.
-    """
-
-    progress = Signal(int, int)
-    loaded = Signal(object, object)
-    failed = Signal(object, str)
-
-    def __init__(self, parent=None):
-        super().__init__(parent)
-        self._latest = None
-
-    def load(self, choice, build) -> None:
-        """Run ``build(progress)`` in a worker thread for ``choice`` (a zoo name or ModelInfo)."""
-        token = self._latest = object()
-        worker = create_worker(
-            build,
-            self.progress.emit,
-            _start_thread=False,
-            _connect={
-                "returned": lambda classifier: self._report(token, self.loaded, classifier, choice),
-                "errored": lambda error: self._report(token, self.failed, choice, str(error)),
-            },
-        )
-        worker.start()
-
-    def drop(self) -> None:
-        """Report nothing of the requests made so far (the person chose something else)."""
-        self._latest = object()
-
-    def _report(self, token, signal, *args) -> None:
-        if token is self._latest:
-            signal.emit(*args)
-
-    def wait(self, msecs: int = 30000) -> None:
-        """Wait for running loads to finish (used when the window closes)."""
-        QThreadPool.globalInstance().waitForDone(msecs)
-
-
 class GarbagePolicy(QObject):
     """Runs Python's cycle collector only while no worker thread is busy.
 
@@ -118,7 +76,7 @@ class GarbagePolicy(QObject):
         """Collect now if no worker runs; True when it did."""
         import gc
 
-        if QThreadPool.globalInstance().activeThreadCount():
+        if workers_busy():
             return False
         gc.collect()
         return True

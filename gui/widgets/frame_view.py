@@ -1,4 +1,4 @@
-"""The only place a numpy frame becomes a QImage: a widget that shows the newest frame."""
+"""A widget that shows the newest frame, scaled to fit, and counts what it paints."""
 
 from __future__ import annotations
 
@@ -8,13 +8,7 @@ from PySide6.QtGui import QColor, QImage, QPainter
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from engine.live.frames import RateMeter
-
-
-def to_qimage(frame: np.ndarray) -> QImage:
-    """Wrap an RGB uint8 (H, W, 3) array as a QImage that owns a copy of the pixels."""
-    frame = np.ascontiguousarray(frame)
-    h, w = frame.shape[:2]
-    return QImage(frame.data, w, h, frame.strides[0], QImage.Format.Format_RGB888).copy()
+from gui.core.images import to_qimage
 
 
 class FrameView(QWidget):

@@ -1,6 +1,10 @@
-"""GUI test fixtures: a real window on a synthetic stream."""
+"""GUI test fixtures: a real window on a synthetic stream, and a check that every test leaves
+no thread running."""
+
+import threading
 
 import pytest
+from PySide6.QtCore import QThreadPool
 
 from engine.live import sources
 from engine.live.stream import LiveStream
@@ -8,6 +12,40 @@ from gui.main_window import MainWindow
 from gui.panels.collect_train import picker
 from tests.helpers.frames import COLOURS
 from tests.helpers.models import conv_model
+
+
+class ThreadCheck:
+    """The threads a test started and left running: workers of Qt's global pool (every job's)
+    and Python threads that did not exist before it."""
+
+    def __init__(self):
+        self.before = set(threading.enumerate())
+
+    def leftovers(self, grace_ms: int = 2000) -> list[str]:
+        """What still runs after waiting up to ``grace_ms`` for it to end."""
+        pool = QThreadPool.globalInstance()
+        pool.waitForDone(grace_ms)
+        left = [f"{pool.activeThreadCount()} worker(s) of the QThreadPool"] * bool(
+            pool.activeThreadCount()
+        )
+        for thread in set(threading.enumerate()) - self.before:
+            if not isinstance(thread, threading._DummyThread):  # Qt's pool threads, seen above
+                thread.join(grace_ms / 1000)
+                if thread.is_alive():
+                    left.append(f"Python thread {thread.name!r}")
+        return left
+
+
+@pytest.fixture(autouse=True)
+def no_thread_left(qapp):
+    """Fail a test that leaves a thread running once it has ended and its widgets are closed
+    (pytest-qt closes them before fixtures end; closing the window shuts every panel down, a
+    test that builds a panel alone calls its ``shutdown()``)."""
+    check = ThreadCheck()
+    yield check
+    left = check.leftovers()
+    if left:
+        pytest.fail(f"the test left threads running: {', '.join(left)}", pytrace=False)
 
 
 @pytest.fixture(autouse=True)

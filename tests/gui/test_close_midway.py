@@ -6,7 +6,7 @@ import time
 
 import keras
 from PIL import Image
-from PySide6.QtCore import QEvent, QObject, Qt, QThreadPool
+from PySide6.QtCore import QEvent, QObject, Qt
 
 from engine.workspace import store
 from tests.helpers.files import colour_project, images_of
@@ -104,7 +104,7 @@ def test_closing_while_a_trained_model_is_saved(make_window, qtbot, workspace, m
     qtbot.waitUntil(saving.is_set, timeout=60000)
     assert any(p.name.startswith(".closing.") for p in workspace.models_dir.iterdir())
     window.close()
-    assert QThreadPool.globalInstance().activeThreadCount() == 0  # the save was waited for
+    assert panel.job.wait(0)  # the save was waited for
     monkeypatch.undo()
     assert sorted(p.name for p in workspace.models_dir.iterdir()) == [
         "closing.json",

@@ -10,6 +10,7 @@ from PySide6.QtCore import Qt, QThreadPool
 from engine.live import sources
 from engine.live.stream import LiveStream
 from engine.workspace.store import ModelInfo
+from gui.core.jobs import Job
 from gui.main_window import MainWindow
 from tests.helpers.files import write_idx_folder
 from tests.helpers.frames import COLOURS, SolidSource, solid
@@ -138,7 +139,7 @@ def test_closing_stops_every_thread(qtbot, workspace, colour_info):
     window.close()
     assert not window.stream.running
     assert not [t for t in threading.enumerate() if t.name in ("capture", "inference")]
-    assert QThreadPool.globalInstance().activeThreadCount() == 0
+    assert all(job.wait(0) for job in window.findChildren(Job))  # every worker has ended
 
 
 class UnpluggedAfter(sources.Source):
@@ -184,7 +185,7 @@ def test_a_live_probe_paints_its_newest_value_on_the_video_and_can_be_removed(
 ):
     window = make_window(SolidSource("green"), model=colour_info)
     seen = []
-    window.live_result.connect(lambda result: seen.append(result.extras.get("mean")))
+    window.link.result.connect(lambda result: seen.append(result.extras.get("mean")))
 
     def paint(frame, mean):
         painted = frame.copy()
@@ -230,12 +231,12 @@ def test_closing_during_training_stops_it_and_leaves_no_partial_file(
         datasets.load_idx_folder(write_idx_folder(tmp_path / "idx", n_train=8000))
     )
     batches = []
-    window.mnist.job.progress.connect(lambda kind, epoch, batch, total, logs: batches.append(batch))
+    window.mnist.job.progress.connect(lambda report: batches.append(report[2]))
     window.mnist.epochs.setValue(200)  # minutes of work: only Stop can end it before the wait
     window.mnist.train()
     qtbot.waitUntil(lambda: len(batches) >= 3, timeout=30000)
     window.close()
-    assert QThreadPool.globalInstance().activeThreadCount() == 0  # the run ended within a batch
+    assert window.mnist.job.wait(0)  # the run ended within a batch, and closing waited
     qtbot.wait(200)  # let any late signal arrive
     files = (
         sorted(p.name for p in workspace.models_dir.glob("*"))

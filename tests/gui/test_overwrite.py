@@ -10,6 +10,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from engine.data import datasets
+from gui.core.live_link import LiveLink
 from gui.panels.mnist_lab.panel import MnistPanel
 from tests.helpers.files import write_idx_folder
 from tests.helpers.frames import SolidSource
@@ -59,7 +60,7 @@ def test_a_png_saved_under_a_typed_jpeg_name_asks_before_replacing(
 def test_mnist_runs_finished_in_the_same_second_keep_both_models(
     qtbot, workspace, tmp_path, monkeypatch, console
 ):
-    panel = MnistPanel(workspace)
+    panel = MnistPanel(LiveLink(workspace))
     qtbot.addWidget(panel)
     panel.set_data(datasets.load_idx_folder(write_idx_folder(tmp_path / "idx", n_train=200)))
     panel.preset.setCurrentIndex(panel.preset.findData("mlp-adadelta"))

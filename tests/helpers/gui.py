@@ -59,7 +59,7 @@ def wait_for_attack(panel, qtbot, eps=None):
     qtbot.waitUntil(
         lambda: (
             panel.crafted is not None
-            and not panel.job.busy
+            and not panel.job.running
             and (eps is None or panel.crafted.spec.eps == eps)
         ),
         timeout=20000,

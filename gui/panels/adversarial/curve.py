@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import logging
-import threading
 from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Slot
 from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
@@ -25,7 +23,6 @@ from PySide6.QtWidgets import (
     QSpinBox,
     QVBoxLayout,
 )
-from superqt.utils import create_worker
 
 from engine.adversarial.attacks import Target
 from engine.adversarial.robustness import (
@@ -36,8 +33,8 @@ from engine.adversarial.robustness import (
 )
 from engine.data import datasets
 from engine.workspace.store import atomic_write_bytes
+from gui.core.jobs import Job
 
-log = logging.getLogger(__name__)
 METHODS = ("FGSM", "PGD L∞")
 COLOURS = {"FGSM": "#1f77b4", "PGD L∞": "#d62728"}
 LOADERS = {"Fashion-MNIST": lambda: datasets.load_fashion_mnist(), "MNIST": datasets.load_mnist}
@@ -75,8 +72,6 @@ class RobustnessBox(QGroupBox):
     ``target()`` gives the model to measure (a Target) or None; ``steps()`` the PGD steps.
     """
 
-    progress = Signal(int, int, object)
-
     def __init__(
         self,
         target: Callable[[], Target | None],
@@ -86,9 +81,11 @@ class RobustnessBox(QGroupBox):
     ):
         super().__init__("Robustness curve: accuracy against ε", parent)
         self._target, self._steps, self._folder = target, steps, Path(folder)
-        self.cancel = threading.Event()
         self.curve: RobustnessCurve | None = None
-        self.running = False
+        self.job = Job(self, "robustness curve")
+        self.job.progress.connect(self._progress)
+        self.job.result.connect(self._finished)
+        self.job.failure.connect(self._failed)
         layout = QHBoxLayout(self)
         form = QFormLayout()
         self.dataset = QComboBox()
@@ -101,7 +98,7 @@ class RobustnessBox(QGroupBox):
         self.run_button, self.stop_button = QPushButton("Run"), QPushButton("Stop")
         self.stop_button.setEnabled(False)
         self.run_button.clicked.connect(self.run)
-        self.stop_button.clicked.connect(self.cancel.set)
+        self.stop_button.clicked.connect(self.job.stop)
         self.export_button = QPushButton("Export CSV…")
         self.export_button.setEnabled(False)
         self.export_button.clicked.connect(self._export_dialog)
@@ -132,7 +129,11 @@ class RobustnessBox(QGroupBox):
         # take the height that is left, not pyqtgraph's tall size hint (the panel scrolls)
         self.plot.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Ignored)
         layout.addWidget(self.plot, 1)
-        self.progress.connect(self._progress)
+
+    @property
+    def running(self) -> bool:
+        """Whether a curve is being computed."""
+        return self.job.running
 
     def run(self) -> None:
         target = self._target()
@@ -149,14 +150,12 @@ class RobustnessBox(QGroupBox):
             self.count.value(),
             self._steps(),
         )
-        self.cancel.clear()
-        self.running = True
         self.run_button.setEnabled(False)
         self.stop_button.setEnabled(True)
         self.bar.setRange(0, 0)
         self.status.setText("Loading the test images…")
 
-        def job():
+        def work(run):
             pixels, labels = dataset_pixels(loader(), target, count)
             return robustness_curve(
                 target,
@@ -165,18 +164,22 @@ class RobustnessBox(QGroupBox):
                 eps,
                 METHODS,
                 steps=steps,
-                report=self.progress.emit,
-                cancel=self.cancel,
+                report=run.report,
+                cancel=run.cancel,
             )
 
-        create_worker(job, _connect={"returned": self._finished, "errored": self._failed})
+        self.job.start(work)
 
-    def _progress(self, done: int, total: int, curve: RobustnessCurve) -> None:
+    @Slot(object)
+    def _progress(self, report: tuple) -> None:
+        """robustness_curve's report: (batches done, batches, the curve so far)."""
+        done, total, curve = report
         self.bar.setRange(0, total)
         self.bar.setValue(done)
         self.status.setText(f"Attacking {curve.count} images: {done}/{total} batches")
         self._draw(curve)
 
+    @Slot(object)
     def _finished(self, curve: RobustnessCurve) -> None:
         self._stopped_running()
         self.curve = curve
@@ -195,13 +198,12 @@ class RobustnessBox(QGroupBox):
             ("Stopped" if curve.stopped else "Done") + f" on {curve.count} images" + summary
         )
 
-    def _failed(self, error: Exception) -> None:
-        log.error("robustness curve failed: %s", error)
+    @Slot(str, object)
+    def _failed(self, message: str, error: Exception) -> None:
         self._stopped_running()
-        self.status.setText(f"The curve could not be computed: {error}")
+        self.status.setText(f"The curve could not be computed: {message}")
 
     def _stopped_running(self) -> None:
-        self.running = False
         self.run_button.setEnabled(True)
         self.stop_button.setEnabled(False)
         self.bar.setRange(0, 1)

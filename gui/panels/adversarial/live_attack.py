@@ -16,7 +16,8 @@ from PySide6.QtWidgets import (
 
 from engine.adversarial.attacks import AttackSpec
 from engine.adversarial.robustness import LiveAttack
-from gui.panels.live.panel import LabelBars
+from gui.core.live_link import LiveLink
+from gui.widgets.label_bars import LabelBars
 
 PROBE = "attack"
 CHOICES = {"FGSM": ("FGSM", 1), "PGD, 3 steps": ("PGD L∞", 3), "PGD, 10 steps": ("PGD L∞", 10)}
@@ -34,13 +35,13 @@ def paint_attacked(frame: np.ndarray, value: dict) -> np.ndarray:
 
 
 class LiveAttackTool(QWidget):
-    """A toggle that installs the LiveAttack probe on the window's stream, the attack's settings,
+    """A toggle that installs the LiveAttack probe on the live stream, the attack's settings,
     and two columns of labels: what the network says on the clean frame and on the attacked one.
     """
 
-    def __init__(self, window, parent=None):
+    def __init__(self, link: LiveLink, parent=None):
         super().__init__(parent)
-        self.window = window
+        self.link = link
         self.probe = LiveAttack(k=3)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -74,7 +75,7 @@ class LiveAttackTool(QWidget):
         self.toggle.toggled.connect(self.set_enabled)
         self.method.currentTextChanged.connect(self._update_spec)
         self.eps.valueChanged.connect(self._update_spec)
-        window.live_result.connect(self.show_result)
+        link.result.connect(self.show_result)
         self._update_spec()
 
     def _set_visible(self, on: bool) -> None:
@@ -92,9 +93,7 @@ class LiveAttackTool(QWidget):
         self.probe.spec = AttackSpec(method, float(self.eps.value()), steps)
 
     def set_enabled(self, on: bool) -> None:
-        self.window.set_live_probe(
-            PROBE, self.probe if on else None, paint_attacked if on else None
-        )
+        self.link.set_probe(PROBE, self.probe if on else None, paint_attacked if on else None)
         self._set_visible(on)
         if not on:
             self.clean.show_labels([])

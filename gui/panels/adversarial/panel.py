@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import io
-import logging
 import threading
-from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, UnidentifiedImageError
-from PySide6.QtCore import Qt
+from PIL import Image
+from PySide6.QtCore import Qt, Slot
 from PySide6.QtWidgets import (
     QComboBox,
     QDoubleSpinBox,
@@ -27,19 +25,18 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from superqt.utils import create_worker
 
 from engine.adversarial.attacks import ATTACKS, AttackSpec, Target
 from engine.adversarial.robustness import Crafted, craft, frame_pixels, sample_frame
-from engine.data import datasets
+from engine.data import datasets, photos
 from engine.models import zoo
-from engine.workspace.store import ModelInfo, Workspace, atomic_write_bytes
+from engine.workspace.store import ModelInfo, atomic_write_bytes
+from gui.core.jobs import Job, LatestJob, stop_and_wait
+from gui.core.live_link import LiveLink
 from gui.panels.adversarial.curve import RobustnessBox
-from gui.panels.adversarial.jobs import NewestWins
 from gui.panels.adversarial.live_attack import LiveAttackTool
 from gui.panels.adversarial.views import AttackView
 
-log = logging.getLogger(__name__)
 INPUTS = ("Frozen live frame", "Image file…", "Fashion-MNIST test image", "MNIST test image")
 LIVE_MODEL = "The live view's model"
 L2_SCALE = 16  # the slider's L2 epsilon is this many times its L-infinity one
@@ -54,26 +51,24 @@ class AdversarialPanel(QWidget):
     """Model, input, attack settings; original | perturbation | adversarial with their top-5;
     norms and PSNR; Save PNG; the robustness curve below."""
 
-    def __init__(
-        self, workspace: Workspace, live_classifier: Callable, live_frame: Callable, parent=None
-    ):
+    def __init__(self, link: LiveLink, parent=None):
         super().__init__(parent)
-        self.workspace = workspace
-        self._live_classifier, self._live_frame = live_classifier, live_frame
+        self.link, self.workspace = link, link.workspace
+        workspace = link.workspace
         self.classifier = None  # a workspace model's classifier; None: the live one
         self.chosen: ModelInfo | None = None  # the workspace model whose classifier that is
         self._loading: ModelInfo | None = None
         self.image: np.ndarray | None = None  # the input, RGB uint8, any size
         self.crafted: Crafted | None = None
-        self.cancel = threading.Event()
         self._targets: dict[int, tuple] = {}
         self._datasets: dict[str, datasets.ImageSet] = {}  # read once: the sample spin box is quick
         self._lock = threading.Lock()
-        self.job = NewestWins(self)
-        self.job.finished.connect(self._show)
-        self.job.failed.connect(
-            lambda message: self.status.setText(f"The attack failed: {message}")
-        )
+        self.job = LatestJob(self, "attack", one_at_a_time=True)
+        self.job.result.connect(self._show)
+        self.job.failure.connect(self._attack_failed)
+        self.loader = LatestJob(self, "loading a model to attack")
+        self.loader.result.connect(self._workspace_loaded)
+        self.loader.failure.connect(self._load_failed)
 
         scroll = QScrollArea()  # the window may be shorter than the images, bars and curve
         scroll.setWidgetResizable(True)
@@ -160,26 +155,14 @@ class AdversarialPanel(QWidget):
         right.addWidget(self.display)
         self.robustness = RobustnessBox(self.current_target, self.steps.value, workspace.root)
         right.addWidget(self.robustness, 1)
+        self.live_tool = LiveAttackTool(link)
+        link.add_tool(self.live_tool)
         self.refresh_models()
         self._settings_changed()
 
-    @classmethod
-    def attach(cls, window) -> AdversarialPanel:
-        """Add the Adversarial tab and the live view's 'Attack every frame' tool to ``window``."""
-        panel = cls(
-            window.workspace,
-            lambda: window.stream.classifier,
-            lambda: getattr(window, "_frame", None),
-        )
-        window.tabs.addTab(panel, "Adversarial")
-        panel.live_tool = LiveAttackTool(window)
-        window.panel.add_tool(panel.live_tool)
-        return panel
-
-    def hideEvent(self, event) -> None:
-        if not self.window().isVisible():  # the window is closing: stop a running curve
-            self.robustness.cancel.set()
-        super().hideEvent(event)
+    def shutdown(self) -> None:
+        """Stop a robustness curve after its current batch and wait for every worker."""
+        stop_and_wait(self.findChildren(Job))
 
     def showEvent(self, event) -> None:
         self.refresh_models()
@@ -213,38 +196,33 @@ class AdversarialPanel(QWidget):
     def _model_chosen(self) -> None:
         info = self._loading = self.model.currentData()
         if info is None:
+            self.loader.drop()  # a workspace model still loading must not take over
             self.classifier = self.chosen = None
             self._model_ready()
             return
         self.status.setText(f"Loading {info.name}…")
-        create_worker(
-            zoo.workspace_classifier,
-            info,
-            "The adversarial lab",
-            _connect={
-                "returned": lambda classifier: self._workspace_loaded(info, classifier),
-                "errored": lambda error: self._load_failed(info, error),
-            },
-        )
+        self.loader.start(lambda run: zoo.workspace_classifier(info, "The adversarial lab"))
 
-    def _workspace_loaded(self, info: ModelInfo, classifier) -> None:
-        if info is self._loading:  # not overtaken by a later choice
-            self.classifier, self.chosen = classifier, info
-            self._model_ready()
+    @Slot(object)
+    def _workspace_loaded(self, classifier) -> None:
+        self.classifier, self.chosen = classifier, self._loading
+        self._model_ready()
 
-    def _load_failed(self, info: ModelInfo, error: Exception) -> None:
+    @Slot(str, object)
+    def _load_failed(self, message: str, error: Exception) -> None:
         """Say why, and go back to the model attacked before (the list shows it again)."""
-        if info is not self._loading:
-            return
-        log.error("loading %s failed: %s", info.name, error)
         classifier = self.current_classifier()
         kept = f" Still attacking {classifier.name}." if classifier is not None else ""
-        self.status.setText(f"Cannot load {info.name}: {error}{kept}")
+        self.status.setText(f"Cannot load {self._loading.name}: {message}{kept}")
         self._loading = self.chosen
         self._select(self.chosen)
 
+    @Slot(str, object)
+    def _attack_failed(self, message: str, error: Exception) -> None:
+        self.status.setText(f"The attack failed: {message}")
+
     def current_classifier(self):
-        return self.classifier if self.classifier is not None else self._live_classifier()
+        return self.classifier if self.classifier is not None else self.link.classifier
 
     def current_target(self) -> Target | None:
         """The chosen model seen from pixel space (built once per classifier)."""
@@ -292,7 +270,7 @@ class AdversarialPanel(QWidget):
             self.load_test_image(INPUTS[self.source.currentIndex()].split(" test")[0], index)
 
     def freeze_live_frame(self) -> None:
-        frame = self._live_frame()
+        frame = self.link.newest_frame()
         if frame is None:
             self.status.setText("No live frame yet: start a source in the Live tab.")
             return
@@ -300,11 +278,11 @@ class AdversarialPanel(QWidget):
 
     def load_image(self, path: str | Path) -> bool:
         try:
-            with Image.open(path) as picture:
-                image = np.asarray(picture.convert("RGB"))
-        except (OSError, UnidentifiedImageError) as error:
+            image = photos.decode(path)
+        except (OSError, ValueError) as error:
+            name = Path(path).name
             self.status.setText(
-                f"Cannot open {Path(path).name} as an image ({error}). "
+                f"Cannot open {name} as an image ({str(error).removeprefix(f'{name}: ')}). "
                 f"Choose a PNG, JPEG, BMP or WebP file."
             )
             return False
@@ -372,8 +350,9 @@ class AdversarialPanel(QWidget):
             return
         spec = self.spec()
         self.status.setText(f"Running {spec.method}…")
-        self.job.submit(lambda: craft(target, frame_pixels(image, target), spec))
+        self.job.start(lambda run: craft(target, frame_pixels(image, target), spec))
 
+    @Slot(object)
     def _show(self, crafted: Crafted) -> None:
         self.crafted = crafted
         self.display.show_crafted(crafted)

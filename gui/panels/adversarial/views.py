@@ -9,16 +9,15 @@ from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import QGridLayout, QLabel, QVBoxLayout, QWidget
 
 from engine.adversarial.robustness import Crafted
-from gui.panels.live.panel import LabelBars
-from gui.widgets.frame_view import to_qimage
+from gui.core.images import to_qimage
+from gui.widgets.label_bars import LabelBars
 
 VIEW = 196  # 7 x 28: MNIST pixels stay square
 
 
 def pixmap(image: np.ndarray, side: int = VIEW) -> QPixmap:
-    """An RGB uint8 image scaled to ``side`` pixels (nearest neighbour: pixels stay visible)."""
-    if image.shape[-1] == 1:
-        image = np.repeat(image, 3, axis=-1)
+    """An RGB or grayscale uint8 image scaled to ``side`` pixels (nearest neighbour: pixels
+    stay visible)."""
     return QPixmap.fromImage(to_qimage(image)).scaled(
         side, side, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.FastTransformation
     )

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import logging
-
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import (
     QFileDialog,
     QGroupBox,
@@ -17,18 +15,16 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from superqt.utils import create_worker
 
 from engine.data import photos
 from engine.data.projects import Project, ProjectError
 from engine.workspace.store import Workspace
+from gui.core.jobs import Job, LatestJob
 from gui.panels.collect_train.images import ImagesBox, SessionTable, class_groups
 from gui.panels.collect_train.message import Message, SkippedFiles
 from gui.panels.collect_train.project import ProjectBar
 from gui.panels.collect_train.record import Recorder
 from gui.panels.collect_train.thumbs import selected_paths
-
-log = logging.getLogger(__name__)
 
 
 class CollectView(QWidget):
@@ -45,7 +41,11 @@ class CollectView(QWidget):
         self.workspace, self.frame_source = workspace, frame_source
         self.dataset = None
         self._sides = None  # path -> "train" / "val" in the current split
-        self._scan_token = None
+        self.scanning = LatestJob(self, "project scan")
+        self.scanning.result.connect(self._scanned)
+        self.importing = Job(self, "import")
+        self.importing.result.connect(self._imported)
+        self.importing.failure.connect(self._import_failed)
         layout = QVBoxLayout(self)
 
         self.bar = ProjectBar(workspace)
@@ -265,17 +265,12 @@ class CollectView(QWidget):
         if name is None:
             return
         self.say(f"Importing into '{name}'…")
-        create_worker(
-            self.project.import_files,
-            name,
-            paths,
-            _connect={
-                "returned": lambda result: self._imported(name, *result),
-                "errored": lambda error: self.say(f"Import stopped: {error}.", error=True),
-            },
-        )
+        project = self.project
+        self.importing.start(lambda run: (name, *project.import_files(name, paths)))
 
-    def _imported(self, name: str, added, skipped) -> None:
+    @Slot(object)
+    def _imported(self, result) -> None:
+        name, added, skipped = result
         self.refresh(select=name)
         text = f"Imported {len(added)} image{'s' * (len(added) != 1)} into '{name}'."
         if skipped:
@@ -283,25 +278,23 @@ class CollectView(QWidget):
             text += " …" if len(skipped) > 3 else ""
         self.say(text, error=bool(skipped))
 
+    @Slot(str, object)
+    def _import_failed(self, message: str, error: Exception) -> None:
+        self.say(f"Import stopped: {message}", error=True)
+
     # -- scanning ----------------------------------------------------------------------------
     def scan(self) -> None:
         """Decode every file once in a worker; ``scanned`` reports the dataset."""
         self.dataset = None
         self._sides = None
         if self.project is None:
+            self.scanning.drop()
             return
-        token = self._scan_token = object()
-        create_worker(
-            self.project.scan,
-            _connect={
-                "returned": lambda dataset: self._scanned(token, dataset),
-                "errored": lambda error: log.warning("scan failed: %s", error),
-            },
-        )
+        project = self.project
+        self.scanning.start(lambda run: project.scan())  # a failure is only logged
 
-    def _scanned(self, token, dataset) -> None:
-        if token is not self._scan_token:
-            return
+    @Slot(object)
+    def _scanned(self, dataset) -> None:
         self.dataset = dataset
         self.skipped_files.show_skipped(dataset.skipped, self.project.root)
         self.scanned.emit(dataset)

@@ -1,49 +1,47 @@
 """The 'Collect & train' tab: collect images into classes, fine-tune a base on them, use it live.
 
-Collecting (finetune_collect), the training form (finetune_train) and the results
-(finetune_results) are their own modules; this one wires them to each other and to the window.
+Collecting (collect), the training form (train), the run (job) and the results (results) are
+their own modules; this one wires them to each other and to the live view.
 """
 
 from __future__ import annotations
 
-import logging
-
-from PySide6.QtCore import QEvent, Qt, QTimer, Signal
+from PySide6.QtCore import Qt, QTimer, Signal, Slot
 from PySide6.QtWidgets import QScrollArea, QSplitter, QTabWidget, QVBoxLayout, QWidget
 
 from engine.data import split as splitting
 from engine.models import zoo
-from engine.workspace.store import Workspace
+from gui.core.jobs import Job, stop_and_wait
+from gui.core.live_link import LiveLink
 from gui.panels.collect_train.base import BaseProblem, missing_weights_text
 from gui.panels.collect_train.collect import CollectView
-from gui.panels.collect_train.job import Progress, TrainJob
+from gui.panels.collect_train.job import Progress
+from gui.panels.collect_train.job import run as train_run
 from gui.panels.collect_train.message import Message
 from gui.panels.collect_train.results import Curves, FileResultsView
 from gui.panels.collect_train.train import TrainForm, confirm_overwrite
-
-log = logging.getLogger(__name__)
 
 
 class FinetunePanel(QWidget):
     """Project and classes on the left, options in the middle, curves and results on the right.
 
-    ``saved(info)`` follows each saved model; ``use_live(info)`` asks the live view to run it.
+    Frames are recorded from the live view, which rests while a run trains; a saved model joins
+    the live view's list at once (``saved(info)`` follows it) and 'Use it live' runs it there.
     """
 
     saved = Signal(object)
-    use_live = Signal(object)
-    training = Signal(bool)  # a run starts (True) or ends (False)
 
-    def __init__(self, workspace: Workspace, frame_source=lambda: None, parent=None):
+    def __init__(self, link: LiveLink, parent=None):
         super().__init__(parent)
-        self.workspace = workspace
+        self.link, self.workspace = link, link.workspace
+        workspace = link.workspace
         self.info = None
-        self.job = TrainJob(self)
+        self.job = Job(self, "Collect & train training")
         self.job.progress.connect(self._progress)
-        self.job.finished.connect(self._finished)
-        self.job.failed.connect(self._failed)
+        self.job.result.connect(self._finished)
+        self.job.failure.connect(self._failed)
 
-        self.collect = CollectView(workspace, frame_source)
+        self.collect = CollectView(workspace, link.newest_frame)
         self.collect.scanned.connect(self._scanned)
         self.form = TrainForm(workspace)
         self.form.train_button.clicked.connect(self.train)
@@ -51,7 +49,7 @@ class FinetunePanel(QWidget):
             lambda _: self.collect.dataset is not None and self._scanned(self.collect.dataset)
         )
         self.form.stop_button.clicked.connect(self.job.stop)
-        self.form.use_button.clicked.connect(lambda: self.info and self.use_live.emit(self.info))
+        self.form.use_button.clicked.connect(self.use_live)
         self.progress = Progress(self.form.bar)
         scroll = QScrollArea()
         scroll.setWidget(self.form)
@@ -98,24 +96,17 @@ class FinetunePanel(QWidget):
                 [round(0.65 * (total - form)), form, round(0.35 * (total - form))]
             )
 
-    @classmethod
-    def attach(cls, window) -> FinetunePanel:
-        """Add the tab to a MainWindow: frames come from its live view, saved models go to its
-        model picker at once."""
-        panel = cls(window.workspace, lambda: getattr(window, "_frame", None))
-        window.tabs.addTab(panel, "Collect && train")  # a single & would be a shortcut mark
-        panel.saved.connect(lambda _: window.panel.picker.refresh())
-        panel.use_live.connect(window.choose_model)
-        panel.training.connect(lambda held: window.hold_live("Collect & train", held))
-        window.installEventFilter(panel)  # stop recording and training when the window closes
-        return panel
+    def use_live(self) -> None:
+        """Run the model saved last in the live view."""
+        if self.info is not None:
+            self.link.choose_model(self.info)
 
-    def eventFilter(self, watched, event) -> bool:
-        if event.type() == QEvent.Type.Close:
-            self.form.picker.hold_warm_up()
-            self.job.stop()
-            self.collect.stop_recording()
-        return False
+    def shutdown(self) -> None:
+        """Stop recording, a training run (after its current step) and every worker, and wait
+        for them (the window closes)."""
+        self.form.picker.hold_warm_up()
+        self.collect.stop_recording()
+        stop_and_wait(self.findChildren(Job))
 
     # -- checks before training --------------------------------------------------------------
     def _scanned(self, dataset) -> None:
@@ -168,12 +159,18 @@ class FinetunePanel(QWidget):
         self.form.stop_button.setEnabled(True)
         self._say(f"Training '{name}'…")
         self.form.picker.hold_warm_up()
-        self.training.emit(True)
+        self.link.hold_live("Collect & train", True)
+        fraction, options = self.form.validation.value(), self.form.options()
         self.job.start(
-            project, self.form.validation.value(), choice, self.form.options(), self.workspace, name
+            lambda run: train_run(
+                project, fraction, choice, options, self.workspace, name, run.report, run.cancel
+            )
         )
 
-    def _progress(self, stage: str, done: int, total: int, logs: dict) -> None:
+    @Slot(object)
+    def _progress(self, report: tuple) -> None:
+        """The run's report: (stage, done, total, logs)."""
+        stage, done, total, logs = report
         self.progress.update(stage, done, total)
         if stage == "head" and logs:
             self.curves.add("head", logs)
@@ -186,8 +183,9 @@ class FinetunePanel(QWidget):
         self.form.train_button.setEnabled(True)
         self.form.stop_button.setEnabled(False)
         self.form.picker.resume_warm_up()
-        self.training.emit(False)
+        self.link.hold_live("Collect & train", False)
 
+    @Slot(object)
     def _finished(self, result) -> None:
         outcome, _split, saved_error = result
         self._idle()
@@ -215,6 +213,7 @@ class FinetunePanel(QWidget):
         self.info = outcome.info
         self.form.use_button.setEnabled(True)
         self.form.refresh_bases()
+        self.link.refresh_models()
         self.saved.emit(self.info)
         self._say(
             f"Saved '{self.info.name}' to {self.info.path} (validation accuracy "
@@ -222,18 +221,18 @@ class FinetunePanel(QWidget):
             f"press 'Use it live'.{cache}"
         )
 
-    def _failed(self, error) -> None:
+    @Slot(str, object)
+    def _failed(self, message: str, error: Exception) -> None:
         self._idle()
         self.form.bar.setRange(0, 1000)
         self.form.bar.setValue(0)
         self.form.bar.setFormat("")
-        log.error("fine-tuning failed: %s", error, exc_info=error)
         if isinstance(error, zoo.WeightsMissing):
             text = missing_weights_text(error)
         elif isinstance(error, BaseProblem):
-            text = f"Training did not start: {error}"
+            text = f"Training did not start: {message}"
         else:
-            text = f"Training did not finish: {error}"
+            text = f"Training did not finish: {message}"
         self._say(text, error=True)
 
     def _say(self, text: str, error: bool = False) -> None:

@@ -7,13 +7,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import Qt, QTimer, Signal, Slot
 from PySide6.QtWidgets import QComboBox, QFileDialog, QFormLayout, QGroupBox
-from superqt.utils import create_worker
 
 from engine.models import zoo
 from engine.transfer import embeddings
 from engine.workspace.store import ModelInfo
+from gui.core.jobs import Job, LatestJob
 from gui.panels.collect_train.base import (
     FIT,
     BaseChoice,
@@ -64,6 +64,13 @@ class BasePicker(QGroupBox):
         self._holding = False  # True while a training run goes on
         self._warm_timer = QTimer(self, singleShot=True)
         self._warm_timer.timeout.connect(self._warm_up)
+        self.reading = LatestJob(self, "reading a base's layers")
+        self.reading.result.connect(self._read)
+        self.reading.failure.connect(self._not_read)
+        self._reading: ModelInfo | None = None  # the workspace model being read
+        self.warming = Job(self, "preparing a base")
+        self.warming.result.connect(self._prepared)
+        self.warming.failure.connect(self._not_prepared)
         self.layer.activated.connect(lambda _: self.schedule_warm_up())
         self.refresh()
 
@@ -122,14 +129,16 @@ class BasePicker(QGroupBox):
         self._warm_timer.stop()  # until its layers are read
         self.layer.addItem("reading the model…")
         self.say(f"Reading {info.name}…")
-        create_worker(
-            read_layers,
-            info,
-            _connect={
-                "returned": lambda result: self._layers(info, *result),
-                "errored": lambda error: self._layers(info, [], f"it cannot be opened: {error}"),
-            },
-        )
+        self._reading = info
+        self.reading.start(lambda run: read_layers(info))
+
+    @Slot(object)
+    def _read(self, result) -> None:
+        self._layers(self._reading, *result)
+
+    @Slot(str, object)
+    def _not_read(self, message: str, error: Exception) -> None:
+        self._layers(self._reading, [], f"it cannot be opened: {message.rstrip('.')}")
 
     def _layers(self, info: ModelInfo, names: list[str], problem: str | None) -> None:
         FIT[fit_key(info)] = problem or ""
@@ -238,13 +247,12 @@ class BasePicker(QGroupBox):
         except ValueError:  # a workspace model still being read: its layers call back
             return
         key = self._wanted = choice.key()
-        create_worker(
-            choice.prepare,
-            lambda: self._wanted == key,
-            _connect={"returned": self._prepared, "errored": self._not_prepared},
+        self.warming.start(
+            lambda run: choice.prepare(lambda: self._wanted == key and not run.cancel.is_set())
         )
 
-    def _prepared(self, base) -> None:  # bound slots: dropped if the picker is gone by then
+    @Slot(object)
+    def _prepared(self, base) -> None:
         if not isinstance(base, embeddings.Base):
             return
         weights = self.weights.currentData()
@@ -252,14 +260,15 @@ class BasePicker(QGroupBox):
             self.say(f"Weights from\n{weights}\nfit {self.base.currentText()}.")
         self.prepared.emit(base)
 
-    def _not_prepared(self, error) -> None:
+    @Slot(str, object)
+    def _not_prepared(self, message: str, error: Exception) -> None:
         """Say now, not after Train, why the chosen weights cannot make the base."""
         try:
             current = self.choice().key()
         except ValueError:
             return
         if isinstance(error, BaseProblem) and current == self._wanted:
-            self.say(f"{error}", error=True)
+            self.say(message, error=True)
 
     # -- the choice --------------------------------------------------------------------------
     def choice(self) -> BaseChoice:

@@ -3,9 +3,7 @@ read-only with a button that copies it into the workspace."""
 
 from __future__ import annotations
 
-import logging
-
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Signal, Slot
 from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
@@ -16,13 +14,11 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from superqt.utils import create_worker
 
 from engine.data import projects
 from engine.data.projects import Project, ProjectError
 from engine.workspace.store import Workspace
-
-log = logging.getLogger(__name__)
+from gui.core.jobs import Job
 
 
 class ProjectBar(QWidget):
@@ -36,6 +32,10 @@ class ProjectBar(QWidget):
         super().__init__(parent)
         self.workspace = workspace
         self.project: Project | None = None
+        self.copying = Job(self, "project copy")
+        self.copying.result.connect(self._copied)
+        self.copying.failure.connect(self._copy_failed)
+        self._source: Project | None = None  # the project being copied
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         top = QHBoxLayout()
@@ -124,19 +124,13 @@ class ProjectBar(QWidget):
         """Copy the read-only project into the workspace (in a worker) and switch to the copy."""
         if self.project is None or self.project.editable:
             return
-        source = self.project
+        source = self._source = self.project
         self.copy_button.setEnabled(False)
         self.message.emit(f"Copying {source.name} into the workspace…", False)
-        create_worker(
-            projects.copy_into,
-            source,
-            self.workspace.projects_dir,
-            _connect={
-                "returned": self._copied,
-                "errored": lambda error: self._copy_failed(source, error),
-            },
-        )
+        folder = self.workspace.projects_dir
+        self.copying.start(lambda run: projects.copy_into(source, folder))
 
+    @Slot(object)
     def _copied(self, project: Project) -> None:
         self.copy_button.setEnabled(True)
         project.trash = self.workspace.trash_dir
@@ -145,9 +139,10 @@ class ProjectBar(QWidget):
             f"Copied into the workspace as {project.root}; the original is unchanged.", False
         )
 
-    def _copy_failed(self, source: Project, error) -> None:
+    @Slot(str, object)
+    def _copy_failed(self, message: str, error: Exception) -> None:
         self.copy_button.setEnabled(True)
-        log.error("copying %s failed: %s", source.root, error)
         self.message.emit(
-            f"Could not copy {source.name}: {error}. Free some disk space and try again.", True
+            f"Could not copy {self._source.name}: {message} Free some disk space and try again.",
+            True,
         )

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-import contextlib
 from pathlib import Path
 
 import cv2
 import numpy as np
-from PySide6.QtCore import QObject, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QIcon, QImage, QPixmap
+from PySide6.QtCore import QObject, QSize, Qt, Signal, Slot
+from PySide6.QtGui import QColor, QIcon, QPixmap
 from PySide6.QtWidgets import QListWidget, QListWidgetItem
-from superqt.utils import create_worker
 
 from engine.data import photos
+from gui.core.images import to_qimage
+from gui.core.jobs import LatestJob
 
 SIDE = 96
 PATH_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -20,10 +20,7 @@ PATH_ROLE = Qt.ItemDataRole.UserRole + 1
 
 def rgb_icon(image: np.ndarray) -> QIcon:
     """A uint8 RGB (H, W, 3) image as an icon."""
-    image = np.ascontiguousarray(image)
-    h, w = image.shape[:2]
-    q = QImage(image.data, w, h, image.strides[0], QImage.Format.Format_RGB888).copy()
-    return QIcon(QPixmap.fromImage(q))
+    return QIcon(QPixmap.fromImage(to_qimage(image)))
 
 
 def small(path: Path, side: int = SIDE) -> np.ndarray | None:
@@ -96,7 +93,9 @@ class ThumbnailFiller(QObject):
     def __init__(self, widget: QListWidget, side: int = SIDE):
         super().__init__(widget)
         self.widget, self.side = widget, side
-        self._worker = None
+        self.decoding = LatestJob(self, "thumbnails")
+        self.decoding.progress.connect(self._decoded)
+        self.decoding.failure.connect(self._failed)
         self._placeholder = _placeholder(side)
         self.pending = 0
 
@@ -114,20 +113,14 @@ class ThumbnailFiller(QObject):
             self.widget.addItem(item)
         self.pending = len(paths)
         if paths:
-            self._worker = create_worker(
-                _decode_all,
-                paths,
-                self.side,
-                _connect={"yielded": self._decoded, "errored": self._failed},
-            )
+            side = self.side
+            self.decoding.start(lambda run: _decode_all(paths, side))
 
     def stop(self) -> None:
-        if self._worker is not None:
-            self._worker.quit()
-            with contextlib.suppress(RuntimeError, TypeError):
-                self._worker.yielded.disconnect(self._decoded)
-            self._worker = None
+        """No more pictures from the files shown so far."""
+        self.decoding.drop()
 
+    @Slot(object)
     def _decoded(self, result) -> None:
         row, image = result
         item = self.widget.item(row)
@@ -139,7 +132,8 @@ class ThumbnailFiller(QObject):
         else:
             item.setIcon(rgb_icon(image))
 
-    def _failed(self, error) -> None:
+    @Slot(str, object)
+    def _failed(self, message: str, error: Exception) -> None:
         self.pending = 0
 
 

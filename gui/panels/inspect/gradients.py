@@ -1,12 +1,10 @@
 """The Inspect tab's gradient views: feature visualization (gradient ascent) and Grad-CAM with
-saliency. Each runs its own computation in a worker and reports failures through ``failed``."""
+saliency. Each runs its own computation in a job and reports failures through ``failed``."""
 
 from __future__ import annotations
 
-import threading
-
 import numpy as np
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import Signal, Slot
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -22,38 +20,12 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from superqt.utils import create_worker
 
 from engine.inspection.features import Target, visualize
 from engine.inspection.pictures import gray, overlay
 from engine.models.classifier import fit_to_input
+from gui.core.jobs import Job
 from gui.panels.inspect.views import Picture, caption
-
-
-class FeatureJob(QObject):
-    """Runs inspect_features.visualize in a worker; its callbacks become signals."""
-
-    progress = Signal(int, int, float)
-    finished = Signal(object)
-    failed = Signal(str)
-
-    def __init__(self, parent=None):
-        super().__init__(parent)
-        self.cancel = threading.Event()
-
-    def start(self, *args, **options) -> None:
-        self.cancel.clear()
-        create_worker(
-            visualize,
-            *args,
-            **options,
-            cancel=self.cancel,
-            report=lambda *a: self.progress.emit(*a),
-            _connect={
-                "returned": self.finished.emit,
-                "errored": lambda error: self.failed.emit(str(error)),
-            },
-        )
 
 
 class FeatureView(QWidget):
@@ -96,11 +68,11 @@ class FeatureView(QWidget):
         self.stop_button = QPushButton("Stop")
         self.stop_button.setEnabled(False)
         self.run_button.clicked.connect(self.run.emit)
-        self.job = FeatureJob(self)
-        self.stop_button.clicked.connect(self.job.cancel.set)
+        self.job = Job(self, "feature visualization")
+        self.stop_button.clicked.connect(self.job.stop)
         self.job.progress.connect(self.progress)
-        self.job.finished.connect(self._done)
-        self.job.failed.connect(self._failed)
+        self.job.result.connect(self._done)
+        self.job.failure.connect(self._failed)
         buttons.addWidget(self.run_button)
         buttons.addWidget(self.stop_button)
         form.addRow(buttons)
@@ -125,17 +97,20 @@ class FeatureView(QWidget):
         self._target = target
         self.target_name = target.describe().replace("/", "-").replace(" ", "-")
         self.busy(True)
+        options = {
+            "steps": self.steps.value(),
+            "step_size": self.step_size.value(),
+            "jitter": self.jitter.value(),
+            "blur_sigma": self.blur.value(),
+            "decay": self.decay.value(),
+        }
         self.job.start(
-            inspector,
-            target,
-            preprocess,
-            steps=self.steps.value(),
-            step_size=self.step_size.value(),
-            jitter=self.jitter.value(),
-            blur_sigma=self.blur.value(),
-            decay=self.decay.value(),
+            lambda run: visualize(
+                inspector, target, preprocess, **options, cancel=run.cancel, report=run.report
+            )
         )
 
+    @Slot(object)
     def _done(self, ascent) -> None:
         self.busy(False)
         values = ascent.values
@@ -149,7 +124,8 @@ class FeatureView(QWidget):
             f"{self._target.describe()}: {change}{' (stopped)' if ascent.cancelled else ''}.",
         )
 
-    def _failed(self, message: str) -> None:
+    @Slot(str, object)
+    def _failed(self, message: str, error: Exception) -> None:
         self.busy(False)
         self.failed.emit(f"Feature visualization failed: {message}")
 
@@ -170,7 +146,10 @@ class FeatureView(QWidget):
         if running:
             self.bar.setValue(0)
 
-    def progress(self, step: int, steps: int, value: float) -> None:
+    @Slot(object)
+    def progress(self, report: tuple) -> None:
+        """visualize's report: (step, steps, objective value)."""
+        step, steps, value = report
         self.bar.setRange(0, steps)
         self.bar.setValue(step)
         self.bar.setFormat(f"step {step}/{steps} · objective {value:.3g}")
@@ -213,6 +192,9 @@ class GradCamView(QWidget):
         self.caption = caption()
         layout.addWidget(self.caption)
         layout.addStretch(1)
+        self.job = Job(self, "Grad-CAM")
+        self.job.result.connect(self._explained)
+        self.job.failure.connect(self._failed)
 
     def set_classes(self, names) -> None:
         self.class_choice.clear()
@@ -222,26 +204,23 @@ class GradCamView(QWidget):
 
     def run(self, subject, inspector, image: np.ndarray, layer: str | None) -> None:
         """Explain ``image`` for the chosen class at ``layer`` (None: the last one with maps)."""
-        chosen = self.class_choice.currentData()
+        chosen, names = self.class_choice.currentData(), subject.class_names
 
-        def compute():
+        def compute(run):
             batch = subject.prepare(image)
             path = layer or inspector.last_spatial()
             heat, index = inspector.grad_cam(batch, chosen, path)
             saliency, _ = inspector.saliency(batch, index)
             probability = float(inspector.probabilities(batch).reshape(-1)[index])
-            return fit_to_input(image, subject.input_size), heat, saliency, index, probability, path
+            fitted = fit_to_input(image, subject.input_size)
+            return names, fitted, heat, saliency, index, probability, path
 
         self.explain_button.setEnabled(False)
-        create_worker(
-            compute,
-            _connect={
-                "returned": lambda out: self._explained(subject.class_names, *out),
-                "errored": self._failed,
-            },
-        )
+        self.job.start(compute)
 
-    def _explained(self, names, image, heat, saliency, index, probability, path) -> None:
+    @Slot(object)
+    def _explained(self, result) -> None:
+        names, image, heat, saliency, index, probability, path = result
         self.explain_button.setEnabled(True)
         name = names[index] if index < len(names) else f"class {index}"
         self.show_result(
@@ -253,9 +232,10 @@ class GradCamView(QWidget):
             f"Saliency: |∂score/∂pixel|, largest over colour channels.",
         )
 
-    def _failed(self, error: Exception) -> None:
+    @Slot(str, object)
+    def _failed(self, message: str, error: Exception) -> None:
         self.explain_button.setEnabled(True)
-        self.failed.emit(f"Grad-CAM failed: {error}")
+        self.failed.emit(f"Grad-CAM failed: {message}")
 
     def show_result(
         self, image: np.ndarray, heat: np.ndarray, saliency: np.ndarray, text: str

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import logging
 
-from PySide6.QtCore import QEvent, QObject
+from PySide6.QtCore import QObject, Slot
 from PySide6.QtWidgets import QCheckBox
 
 from engine.inspection.live import Throttled, grad_cam_probe, paint_heat
 from engine.models.classifier import fit_to_input
+from gui.core.live_link import LiveLink
 
 log = logging.getLogger(__name__)
 
@@ -17,15 +18,15 @@ LIVE = "Live model"
 
 
 class LiveFollower(QObject):
-    """Runs the panel's probe on the window's inference thread and shows what it returns.
+    """Runs the panel's probe on the live view's inference thread and shows what it returns.
 
     Activation maps are computed only while someone watches them (``panel.watched()``), at
     most every 0.3 s, so the labels keep their rate and the video never waits.
     """
 
-    def __init__(self, panel, window):
+    def __init__(self, panel, link: LiveLink):
         super().__init__(panel)
-        self.panel, self.window = panel, window
+        self.panel, self.link = panel, link
         self.target = None  # (subject, inspector, layer) while live maps are wanted
         self._maps = Throttled(self._compute_maps, interval=0.3)
         self._shown = None
@@ -35,23 +36,17 @@ class LiveFollower(QObject):
             "recomputed about twice a second"
         )
         self.toggle.toggled.connect(self._toggle_gradcam)
-        window.panel.add_tool(self.toggle)
-        window.live_result.connect(self._result)
-        window.tabs.currentChanged.connect(lambda _: self.update_target())
-        window.set_live_probe("inspect", self._probe)
-        window.installEventFilter(self)  # stop a running ascent when the window closes
+        link.add_tool(self.toggle)
+        link.result.connect(self._result)
+        link.set_probe("inspect", self._probe)
 
-    def eventFilter(self, watched, event) -> bool:
-        if event.type() == QEvent.Type.Close:
-            self.panel.features.job.cancel.set()
-        return False
-
+    @Slot(bool)
     def _toggle_gradcam(self, on: bool) -> None:
-        self.window.set_live_probe("gradcam", grad_cam_probe() if on else None, paint_heat)
+        self.link.set_probe("gradcam", grad_cam_probe() if on else None, paint_heat)
 
     def follow_model(self) -> None:
         """With 'Live model' picked, inspect whatever model the live view now runs."""
-        classifier = self.window.stream.classifier
+        classifier = self.link.classifier
         if (
             self.panel.picker.currentData() == LIVE
             and classifier is not None
@@ -85,6 +80,7 @@ class LiveFollower(QObject):
         maps = inspector.activations(subject.prepare(image), layer)
         return fit_to_input(image, subject.input_size), maps, layer, subject
 
+    @Slot(object)
     def _result(self, result) -> None:
         self.follow_model()
         panel = self.panel
@@ -95,7 +91,7 @@ class LiveFollower(QObject):
         if "error" in extras:
             panel.show_status(extras["error"], error=True)
         if self.toggle.isChecked() and result.extras.get("gradcam", 0) is None:
-            self.window.statusBar().showMessage(
+            self.link.say(
                 "Grad-CAM needs 2-D feature maps; this model has none (pick a convolutional one).",
                 4000,
             )

@@ -7,8 +7,7 @@ import logging
 from pathlib import Path
 
 import numpy as np
-from PIL import Image
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Slot
 from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
@@ -21,51 +20,50 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from superqt.utils import create_worker
 
+from engine.data import photos
 from engine.inspection.live import inspector_for
 from engine.models import zoo
 from engine.models.classifier import fit_to_input
-from engine.workspace.store import ModelInfo, Workspace
-from gui.core.workers import ModelLoader
+from engine.workspace.store import ModelInfo
+from gui.core.jobs import Job, LatestJob, stop_and_wait
+from gui.core.live_link import LiveLink
 from gui.panels.inspect.gradients import FeatureView, GradCamView
 from gui.panels.inspect.live import LIVE, LiveFollower
 from gui.panels.inspect.views import ActivationsView, FiltersView, LayerTable
-from gui.panels.live.panel import ModelPicker
+from gui.widgets.model_picker import ModelPicker
 
 log = logging.getLogger(__name__)
 
 
 class InspectPanel(QWidget):
-    """Looks inside the live model or any model the app knows; ``attach`` puts it in a window."""
+    """Looks inside the live model or any model the app knows; puts a Grad-CAM overlay toggle
+    beside the live video."""
 
-    maps_ready = Signal(object, object, str)  # image, maps, layer (from a worker)
-
-    def __init__(
-        self,
-        workspace: Workspace,
-        zoo_names,
-        list_workspace,
-        weights: str | None = "imagenet",
-        parent=None,
-    ):
+    def __init__(self, link: LiveLink, parent=None):
         super().__init__(parent)
-        self.workspace, self.weights = workspace, weights
+        self.workspace, self.weights = link.workspace, link.weights
         self.subject = None  # a Classifier: model, input size, preprocessing, class names
         self.inspector = None
         self.layer = ""
         self.frame: np.ndarray | None = None  # the newest live frame
         self.image: np.ndarray | None = None  # a chosen picture
-        self.live = None  # a LiveFollower once attached to a window
         self.chosen = LIVE  # the picker choice whose model is inspected now
-        self.loader = ModelLoader(self)
-        self.loader.loaded.connect(self._loaded)
-        self.loader.failed.connect(self._load_failed)
-        self.maps_ready.connect(self._show_still_maps)
+        self._choice = None  # the choice loading now
+        self.loader = LatestJob(self, "loading a model to inspect")
+        self.loader.result.connect(self._loaded)
+        self.loader.failure.connect(self._load_failed)
+        self.reading = LatestJob(self, "reading a model's layers")
+        self.reading.result.connect(self._inspector_ready)
+        self.reading.failure.connect(self._not_read)
+        self.still = LatestJob(self, "activations of a picture")
+        self.still.result.connect(self._show_still_maps)
+        self.still.failure.connect(self._still_failed)
+        self.live: LiveFollower | None = None  # follows the live view once the panel is built
 
         layout = QVBoxLayout(self)
         top = QHBoxLayout()
-        self.picker = ModelPicker([LIVE, *zoo_names], list_workspace)
+        self.picker = ModelPicker([LIVE, *zoo.ZOO], self.workspace.models)
         self.picker.select(LIVE)
         self.picker.currentIndexChanged.connect(
             lambda i: self.choose_model(self.picker.itemData(i))
@@ -110,27 +108,30 @@ class InspectPanel(QWidget):
         self.gradcam.explain.connect(self.explain)
         for view in (self.features, self.gradcam):
             view.failed.connect(lambda message: self.show_status(message, error=True))
+        self.live = LiveFollower(self, link)
+        self.gradcam_toggle = self.live.toggle
+        self.live.follow_model()
 
-    # -- the window ----------------------------------------------------------------------------
-    @classmethod
-    def attach(cls, window) -> InspectPanel:
-        """Add the Inspect tab and the live Grad-CAM toggle to a MainWindow; follow its stream."""
-        panel = cls(window.workspace, list(zoo.ZOO), window.workspace.models, window.weights)
-        window.tabs.addTab(panel, "Inspect")
-        panel.live = LiveFollower(panel, window)
-        panel.gradcam_toggle = panel.live.toggle
-        panel.live.follow_model()
-        return panel
-
+    # -- the live view -------------------------------------------------------------------------
     def watched(self) -> bool:
         """Whether the Inspect tab shows live activations now (so they are worth computing)."""
-        window = self.live.window if self.live else None
         return (
-            window is not None
-            and window.tabs.currentWidget() is self
+            self.isVisible()
             and self.views.currentWidget() is self.activations
             and self.image is None
         )
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        self._live_changed()
+
+    def hideEvent(self, event) -> None:
+        super().hideEvent(event)
+        self._live_changed()  # another tab shows: live maps are not worth computing
+
+    def shutdown(self) -> None:
+        """Stop a feature visualization after its current step and wait for every worker."""
+        stop_and_wait(self.findChildren(Job))
 
     # -- the model -----------------------------------------------------------------------------
     def choose_model(self, choice) -> None:
@@ -139,29 +140,33 @@ class InspectPanel(QWidget):
             return
         if choice == LIVE:
             self.loader.drop()  # a model still loading must not take over from the live one
+            self.reading.drop()
             self.subject, self.chosen = None, LIVE
-            if self.live:
-                self.live.follow_model()
+            self.live.follow_model()
             return
         weights = self.weights
 
-        def build(progress):
+        def build(run):
             if isinstance(choice, ModelInfo):
                 return zoo.workspace_classifier(choice, "Inspect")
-            return zoo.zoo_classifier(choice, weights, progress=progress)
+            return zoo.zoo_classifier(choice, weights, progress=run.report)
 
         self.show_status(f"Loading {getattr(choice, 'name', choice)}…")
-        self.loader.load(choice, build)
+        self._choice = choice
+        self.loader.start(build)
 
-    def _loaded(self, classifier, choice) -> None:
-        self.chosen = choice
+    @Slot(object)
+    def _loaded(self, classifier) -> None:
+        self.chosen = self._choice
         self.set_subject(classifier)
 
-    def _load_failed(self, choice, message: str) -> None:
+    @Slot(str, object)
+    def _load_failed(self, message: str, error: Exception) -> None:
         """Say why, and go back to the model inspected before (the picker shows it again)."""
         kept = f" Still inspecting {self.subject.name}." if self.subject is not None else ""
         self.show_status(
-            f"Cannot load {getattr(choice, 'name', choice)}: {message}{kept}", error=True
+            f"Cannot load {getattr(self._choice, 'name', self._choice)}: {message}{kept}",
+            error=True,
         )
         self.picker.select(self.chosen)
 
@@ -170,18 +175,15 @@ class InspectPanel(QWidget):
         self.subject, self.inspector = classifier, None
         self._live_changed()
         self.show_status(f"Reading the layers of {classifier.name}…")
-        create_worker(
-            inspector_for,
-            classifier.model,
-            _connect={
-                "returned": lambda inspector: self._inspector_ready(classifier, inspector),
-                "errored": lambda error: self._failed(
-                    f"Cannot look inside {classifier.name}", error
-                ),
-            },
-        )
+        self.reading.start(lambda run: (classifier, inspector_for(classifier.model)))
 
-    def _inspector_ready(self, classifier, inspector) -> None:
+    @Slot(str, object)
+    def _not_read(self, message: str, error: Exception) -> None:
+        self.show_status(f"Cannot look inside {self.subject.name}: {message}", error=True)
+
+    @Slot(object)
+    def _inspector_ready(self, result) -> None:
+        classifier, inspector = result
         if classifier is not self.subject:
             return  # another model was chosen meanwhile
         self.inspector = inspector
@@ -231,12 +233,12 @@ class InspectPanel(QWidget):
     def open_image(self, path: str | Path) -> bool:
         """Inspect a picture file instead of the live frame; False (and a message) if unreadable."""
         try:
-            with Image.open(path) as picture:
-                self.image = np.asarray(picture.convert("RGB"))
+            self.image = photos.decode(path)
         except (OSError, ValueError) as error:
+            name = Path(path).name
+            why = str(error).removeprefix(f"{name}: ")
             self.show_status(
-                f"Cannot read {Path(path).name} as an image ({error}). Choose a PNG or JPEG file.",
-                error=True,
+                f"Cannot read {name} as an image ({why}). Choose a PNG or JPEG file.", error=True
             )
             return False
         self.source.setCurrentIndex(1)
@@ -263,7 +265,7 @@ class InspectPanel(QWidget):
 
     # -- activations ---------------------------------------------------------------------------
     def _live_changed(self, reset: bool = False) -> None:
-        if self.live:
+        if self.live is not None:
             self.live.update_target(reset)
 
     def layer_info(self):
@@ -280,21 +282,22 @@ class InspectPanel(QWidget):
             return
         subject, inspector, image = self.subject, self.inspector, self.image
 
-        def compute():
+        def compute(run):
             return (
                 fit_to_input(image, subject.input_size),
                 inspector.activations(subject.prepare(image), info.path),
+                info.path,
             )
 
-        create_worker(
-            compute,
-            _connect={
-                "returned": lambda out: self.maps_ready.emit(out[0], out[1], info.path),
-                "errored": lambda error: self._failed("Activations failed", error),
-            },
-        )
+        self.still.start(compute)
 
-    def _show_still_maps(self, image, maps, layer) -> None:
+    @Slot(str, object)
+    def _still_failed(self, message: str, error: Exception) -> None:
+        self.show_status(f"Activations failed: {message}", error=True)
+
+    @Slot(object)
+    def _show_still_maps(self, result) -> None:
+        image, maps, layer = result
         if layer == self.layer:
             self.activations.show_maps(image, maps, layer)
 
@@ -338,7 +341,3 @@ class InspectPanel(QWidget):
     def show_status(self, text: str, error: bool = False) -> None:
         self.status.setText(text)
         self.status.setStyleSheet("color: #b00020;" if error else "")
-
-    def _failed(self, what: str, error: Exception) -> None:
-        log.error("%s: %s", what, error, exc_info=error)
-        self.show_status(f"{what}: {error}", error=True)

@@ -31,7 +31,7 @@ from engine.inspection.pictures import (
     gray,
     tile_grid,
 )
-from gui.widgets.frame_view import to_qimage
+from gui.core.images import to_qimage
 
 
 class Picture(QLabel):

@@ -5,7 +5,6 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QTextOption
 from PySide6.QtWidgets import (
-    QComboBox,
     QFormLayout,
     QFrame,
     QGroupBox,
@@ -18,80 +17,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engine.workspace.store import ModelInfo
-
-
-class ModelPicker(QComboBox):
-    """Zoo networks, then workspace models; the workspace list is re-read when it opens."""
-
-    def __init__(self, zoo_names, list_workspace, parent=None):
-        super().__init__(parent)
-        self._zoo = list(zoo_names)
-        self._list_workspace = list_workspace
-        self.refresh()
-
-    def refresh(self) -> None:
-        current = self.currentData()
-        self.blockSignals(True)
-        self.clear()
-        for name in self._zoo:
-            self.addItem(name, name)
-        models = self._list_workspace()
-        if models:
-            self.insertSeparator(self.count())
-            for info in models:
-                self.addItem(f"{info.name}  (workspace: {len(info.class_names)} classes)", info)
-        self.select(current)
-        self.blockSignals(False)
-
-    def select(self, data) -> None:
-        """Show ``data`` (a zoo name or a ModelInfo) as the current item without loading it."""
-        for i in range(self.count()):
-            item = self.itemData(i)
-            if item == data or (
-                isinstance(item, ModelInfo)
-                and isinstance(data, ModelInfo)
-                and item.path == data.path
-            ):
-                self.blockSignals(True)
-                self.setCurrentIndex(i)
-                self.blockSignals(False)
-                return
-
-    def showPopup(self) -> None:
-        self.refresh()
-        super().showPopup()
-
-
-class LabelBars(QWidget):
-    """k rows of 'name' over a bar showing its probability."""
-
-    def __init__(self, parent=None):
-        super().__init__(parent)
-        self._layout = QVBoxLayout(self)
-        self._layout.setContentsMargins(0, 0, 0, 0)
-        self._rows: list[tuple[QLabel, QProgressBar]] = []
-
-    def show_labels(self, labels: list[tuple[str, float]]) -> None:
-        while len(self._rows) < len(labels):
-            name, bar = QLabel(), QProgressBar()
-            bar.setRange(0, 1000)
-            bar.setTextVisible(True)
-            self._layout.addWidget(name)
-            self._layout.addWidget(bar)
-            self._rows.append((name, bar))
-        for i, (name_label, bar) in enumerate(self._rows):
-            visible = i < len(labels)
-            name_label.setVisible(visible)
-            bar.setVisible(visible)
-            if visible:
-                name, p = labels[i]
-                name_label.setText(name)
-                bar.setValue(round(p * 1000))
-                bar.setFormat(f"{100 * p:.1f}%")
-
-    def texts(self) -> list[str]:
-        return [name.text() for name, _ in self._rows if not name.isHidden()]
+from gui.widgets.label_bars import LabelBars
+from gui.widgets.model_picker import ModelPicker
 
 
 class LivePanel(QWidget):

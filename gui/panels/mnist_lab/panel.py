@@ -1,41 +1,46 @@
 """The MNIST lab panel: pick data and a course preset, train with live curves, compare runs.
 
-The data choice and network form (mnist_form), the training job (mnist_job) and the curves and
-comparison table (mnist_runs) are their own modules; this one wires them together.
+The data choice and network form (form), saving a run (saving), the curves and comparison table
+(runs) and trying a model (try_digit) are their own modules; this one wires them together.
 """
 
 from __future__ import annotations
 
 import time
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Slot
 from PySide6.QtWidgets import QHBoxLayout, QPushButton, QTabWidget, QVBoxLayout, QWidget
 
 from engine.data import datasets
+from engine.live.frames import Frame
 from engine.mnist import lab
-from engine.workspace.store import Workspace
+from gui.core.jobs import Job, stop_and_wait
+from gui.core.live_link import LiveLink
 from gui.panels.mnist_lab.form import DataBox, NetworkForm, sample_grid  # noqa: F401 (the panel's API)
-from gui.panels.mnist_lab.job import TrainingJob, save_run
 from gui.panels.mnist_lab.runs import Curves, RunTable
+from gui.panels.mnist_lab.saving import save_run
 from gui.panels.mnist_lab.try_digit import TryDigit
 from gui.widgets.results import ResultsView
 
 
 class MnistPanel(QWidget):
-    """Data, preset, Train / Stop, progress with ETA, live curves and the comparison table."""
+    """Data, preset, Train / Stop, progress with ETA, live curves and the comparison table.
 
-    training = Signal(bool)  # a run starts (True) or ends (False)
+    The live view rests while a run trains; with 'Read the camera' ticked, Try it reads the
+    live frames while the tab shows.
+    """
 
-    def __init__(self, workspace: Workspace, parent=None):
+    def __init__(self, link: LiveLink, parent=None):
         super().__init__(parent)
-        self.workspace = workspace
+        self.link, self.workspace = link, link.workspace
         self.data: datasets.ImageSet | None = None
         self.runs: list[lab.RunResult] = []
         self.run_data: list[datasets.ImageSet] = []  # the data each run was trained and tested on
-        self.job = TrainingJob(self)
+        self.job = Job(self, "MNIST lab training")
         self.job.progress.connect(self._progress)
-        self.job.finished.connect(self._finished)
-        self.job.failed.connect(self._failed)
+        self.job.result.connect(self._finished)
+        self.job.failure.connect(self._failed)
+        link.frame.connect(self._camera_frame)
 
         layout = QHBoxLayout(self)
         left = QVBoxLayout()
@@ -46,7 +51,7 @@ class MnistPanel(QWidget):
         left.addWidget(self.data_box)
         self.form = form = NetworkForm()
         form.train_button.clicked.connect(self.train)
-        form.stop_button.clicked.connect(self.job.cancel.set)
+        form.stop_button.clicked.connect(self.job.stop)
         self.preset, self.layers, self.optimizer = form.preset, form.layers, form.optimizer
         self.learning_rate, self.loss, self.seed = form.learning_rate, form.loss, form.seed
         self.epochs, self.batch, self.schedule, self.budget = (
@@ -145,10 +150,21 @@ class MnistPanel(QWidget):
         self.stop_button.setEnabled(True)
         self.bar.setRange(0, 1000)
         self.bar.setValue(0)
-        self.training.emit(True)
-        self.job.start(layers, optimizer, self.data, **self.form.options(title))
+        self._set_training(True)
+        data, options = self.data, self.form.options(title)
+        self.job.start(
+            lambda run: lab.train(
+                layers, optimizer, data, **options, report=run.report, cancel=run.cancel
+            )
+        )
 
-    def _progress(self, kind: str, epoch: int, batch: int, batches: int, logs: dict) -> None:
+    def _set_training(self, on: bool) -> None:
+        self.link.hold_live("MNIST lab", on)
+
+    @Slot(object)
+    def _progress(self, report: tuple) -> None:
+        """lab.train's report: (kind, epoch, batch, batches, logs)."""
+        kind, epoch, batch, batches, logs = report
         epochs = self._training_epochs
         done = (epoch + batch / max(batches or 1, 1)) / epochs
         elapsed = time.perf_counter() - self._started
@@ -163,10 +179,11 @@ class MnistPanel(QWidget):
                     self._live[key].append(float(logs[key]))
             self._redraw_curves()
 
+    @Slot(object)
     def _finished(self, result: lab.RunResult) -> None:
         self.train_button.setEnabled(True)
         self.stop_button.setEnabled(False)
-        self.training.emit(False)
+        self._set_training(False)
         self.runs.append(result)
         self.run_data.append(self._training_data)
         self._live = {}
@@ -184,11 +201,21 @@ class MnistPanel(QWidget):
         self._redraw_curves()
         self._show_results()
 
-    def _failed(self, message: str) -> None:
+    @Slot(str, object)
+    def _failed(self, message: str, error: Exception) -> None:
         self.train_button.setEnabled(True)
         self.stop_button.setEnabled(False)
-        self.training.emit(False)
+        self._set_training(False)
         self.status.setText(f"Training failed: {message}")
+
+    @Slot(object)
+    def _camera_frame(self, frame: Frame) -> None:
+        if self.isVisible() and frame.index % 6 == 0:  # a few times a second is plenty
+            self.try_digit.show_camera_frame(frame.image)
+
+    def shutdown(self) -> None:
+        """Stop a training run after its current batch and wait for it (the window closes)."""
+        stop_and_wait([self.job])
 
     def _redraw_curves(self) -> None:
         curves = [

@@ -10,8 +10,8 @@ from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QPushButton, QVBox
 from engine import backend
 from engine.mnist.digits import frame_to_mnist, to_mnist
 from engine.models.labels import top_k
-from gui.panels.live.panel import LabelBars
 from gui.widgets.draw_pad import DrawPad
+from gui.widgets.label_bars import LabelBars
 from gui.widgets.results import thumbnail
 
 

@@ -243,7 +243,7 @@ def test_stop_mid_run_keeps_the_earlier_model(panel, qtbot, workspace, monkeypat
     )
     epochs = []
     panel.job.progress.connect(
-        lambda stage, done, total, logs: stage == "head" and epochs.append(done)
+        lambda report: report[0] == "head" and epochs.append(report[1])  # (stage, done, …)
     )
     panel.form.train_button.click()
     assert len(asked) == 1 and "already has a model 'colours'" in asked[0]

@@ -6,20 +6,21 @@ from PySide6.QtCore import Qt
 
 from engine.data import datasets
 from engine.mnist import lab
+from gui.core.live_link import LiveLink
 from gui.panels.mnist_lab.panel import MnistPanel, sample_grid
 from tests.helpers.files import real_data, write_idx_folder
 
 
 @pytest.fixture
 def panel(qtbot, workspace, tmp_path):
-    widget = MnistPanel(workspace)
+    widget = MnistPanel(LiveLink(workspace))
     qtbot.addWidget(widget)
     widget.show()
     widget.set_data(
         datasets.load_idx_folder(write_idx_folder(tmp_path / "idx", n_train=2000, n_test=200))
     )
     yield widget
-    widget.job.cancel.set()
+    widget.shutdown()
 
 
 def choose(panel, key):
@@ -48,7 +49,7 @@ def test_train_a_preset_to_the_end_then_stop_a_second_run_midway(panel, qtbot, w
     assert panel.as_csv().splitlines()[0] == "Architecture,Parameters,Optimizer,Epochs,CPU s,Error"
 
     batches = []
-    panel.job.progress.connect(lambda kind, epoch, batch, total, logs: batches.append(batch))
+    panel.job.progress.connect(lambda report: batches.append(report[2]))  # (kind, epoch, batch…)
     panel.epochs.setValue(50)
     qtbot.mouseClick(panel.train_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: len(batches) >= 5, timeout=30000)
@@ -82,7 +83,7 @@ def test_sample_grid_tiles_the_first_images():
 
 def test_real_fashion_mnist_shows_samples(qtbot, workspace):
     real_data(datasets.FASHION_DIRS[0] / "train-images-idx3-ubyte.gz")
-    widget = MnistPanel(workspace)
+    widget = MnistPanel(LiveLink(workspace))
     qtbot.addWidget(widget)
     widget._dataset_chosen(0)
     assert widget.data.x_train.shape == (60000, 28, 28)
@@ -204,13 +205,21 @@ def test_a_diverging_run_says_so_and_the_panel_stays_usable(panel, qtbot, monkey
     qtbot.waitUntil(lambda: panel.table.rowCount() == 1, timeout=60000)
 
 
-def test_the_challenge_preset_sets_its_batch_and_schedule_and_a_budget_stops_the_run(panel, qtbot):
+def test_the_challenge_preset_sets_its_batch_and_schedule_and_a_budget_stops_the_run(
+    panel, qtbot, monkeypatch
+):
     choose(panel, "challenge")
     assert panel.batch.value() == 256 and panel.schedule.currentText() == "cosine"
     assert "1/5/15-minute" in panel.preset.toolTip()
     calls = []
-    panel.job.start = lambda *args, **options: calls.append(options)
+
+    def train(*args, **options):  # what the panel asks lab.train for, without training
+        calls.append(options)
+        raise ValueError("not trained here")
+
+    monkeypatch.setattr(lab, "train", train)
     panel.budget.setValue(1)
     panel.train()
+    qtbot.waitUntil(lambda: not panel.job.running, timeout=10000)
     assert calls[0]["schedule"] == "cosine" and calls[0]["time_limit"] == 60
     assert calls[0]["batch_size"] == 256

@@ -1,0 +1,49 @@
+"""A model list: the zoo's networks, then the workspace's models, re-read when it opens."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QComboBox
+
+from engine.workspace.store import ModelInfo
+
+
+class ModelPicker(QComboBox):
+    """Zoo networks, then workspace models; the workspace list is re-read when it opens."""
+
+    def __init__(self, zoo_names, list_workspace, parent=None):
+        super().__init__(parent)
+        self._zoo = list(zoo_names)
+        self._list_workspace = list_workspace
+        self.refresh()
+
+    def refresh(self) -> None:
+        current = self.currentData()
+        self.blockSignals(True)
+        self.clear()
+        for name in self._zoo:
+            self.addItem(name, name)
+        models = self._list_workspace()
+        if models:
+            self.insertSeparator(self.count())
+            for info in models:
+                self.addItem(f"{info.name}  (workspace: {len(info.class_names)} classes)", info)
+        self.select(current)
+        self.blockSignals(False)
+
+    def select(self, data) -> None:
+        """Show ``data`` (a zoo name or a ModelInfo) as the current item without loading it."""
+        for i in range(self.count()):
+            item = self.itemData(i)
+            if item == data or (
+                isinstance(item, ModelInfo)
+                and isinstance(data, ModelInfo)
+                and item.path == data.path
+            ):
+                self.blockSignals(True)
+                self.setCurrentIndex(i)
+                self.blockSignals(False)
+                return
+
+    def showPopup(self) -> None:
+        self.refresh()
+        super().showPopup()
