@@ -57,16 +57,17 @@ class Run:
     """One call of a job's work, handed to it: ``cancel``, this run's own threading.Event, and
     ``report(*values)``, which the job emits as ``progress``."""
 
-    def __init__(self):
+    def __init__(self, job: Job):
         self.cancel = threading.Event()
         self.ended = threading.Event()  # set on the worker thread after its last signal
         self.overtaken = False  # a newer request replaced it: it reports nothing
         self.worker: _Worker | None = None
-        self._emit: Callable[[object], None] = lambda value: None
+        self._job = job
 
     def report(self, *values) -> None:
-        """Called by the work on its thread; the job emits ``progress(values)``."""
-        self._emit(values)
+        """Called by the work on its thread; the job emits ``progress(values)`` from there, so
+        a slot connected directly counts reports as they happen."""
+        self._job._progress(self, values)
 
 
 class _Worker(FunctionWorker):
@@ -84,19 +85,11 @@ class _Worker(FunctionWorker):
 
 
 class _Relay(QObject):
-    """Brings one run's signals to its job on the GUI thread; gone after the run's last one."""
-
-    progressed = Signal(object)  # emitted on the worker thread: run.report's values
+    """Brings one run's end to its job on the GUI thread; gone after the run's last signal."""
 
     def __init__(self, job: Job, run: Run):
         super().__init__(job)
         self.job, self.run = job, run
-        self.progressed.connect(self.reported)
-        run._emit = self.progressed.emit
-
-    @Slot(object)
-    def reported(self, values) -> None:
-        self.job._progress(self.run, values)
 
     @Slot(object)
     def returned(self, value) -> None:
@@ -126,7 +119,7 @@ def _call(work: Callable[[Run], object], run: Run):
             if run.cancel.is_set():
                 result.close()
                 return None
-            run._emit(value)
+            run._job._progress(run, value)
         return None
     return result
 
@@ -159,7 +152,7 @@ class Job(QObject):
 
     def start(self, work: Callable[[Run], object]) -> Run:
         """Call ``work(run)`` on a worker thread with a fresh Run."""
-        run = Run()
+        run = Run(self)
         relay = _Relay(self, run)
         run.worker = create_worker(
             _call,
@@ -196,7 +189,7 @@ class Job(QObject):
         """Whether ``run``'s progress and end are passed on (all runs here)."""
         return True
 
-    def _progress(self, run: Run, values) -> None:
+    def _progress(self, run: Run, values) -> None:  # on the worker thread
         if self._reports(run):
             self.progress.emit(values)
 
@@ -258,6 +251,7 @@ class LatestJob(Job):
             self._newest.cancel.set()
 
     def _reports(self, run: Run) -> bool:
+        # also asked on worker threads, for progress: a report racing a newer start may pass
         return run is self._newest and self._waiting is None
 
     def _ended(self, run: Run, value, error) -> None:
