@@ -215,7 +215,7 @@ class MnistPanel(QWidget):
 
     def shutdown(self) -> None:
         """Stop a training run after its current batch and wait for it (the window closes)."""
-        stop_and_wait([self.job])
+        stop_and_wait(self.findChildren(Job))
 
     def _redraw_curves(self) -> None:
         curves = [
