@@ -9,8 +9,7 @@ from pathlib import Path
 
 import engine
 from tests.helpers.files import REPO
-
-QT_PACKAGES = ("PySide6", "PyQt5", "PyQt6", "qtpy", "shiboken6", "superqt", "pyqtgraph")
+from tests.helpers.imports import qt_loaded_by
 
 
 def engine_modules() -> list[str]:
@@ -29,11 +28,4 @@ def test_every_import_contract_is_kept():
 def test_importing_every_engine_module_loads_no_qt():
     modules = engine_modules()
     assert len(modules) >= 30  # the packages and their modules: a shallow walk would find few
-    code = (
-        "import sys\n"
-        + "".join(f"import {m}\n" for m in modules)
-        + f"print([m for m in sys.modules if m.split('.')[0] in {QT_PACKAGES!r}])"
-    )
-    run = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True)
-    assert run.returncode == 0, run.stderr
-    assert run.stdout.strip() == "[]"
+    assert qt_loaded_by(modules) == []

@@ -3,13 +3,11 @@ tests/helpers/ and fixtures through conftest.py files (never by importing anothe
 and the engine and command-line tests load no Qt."""
 
 import ast
-import subprocess
-import sys
 
 from tests.helpers.files import REPO
+from tests.helpers.imports import qt_loaded_by
 
 TESTS = REPO / "tests"
-QT_PACKAGES = ("PySide6", "PyQt5", "PyQt6", "qtpy", "shiboken6", "superqt", "pyqtgraph")
 
 
 def module_name(path) -> str:
@@ -57,11 +55,4 @@ def test_the_engine_and_command_line_tests_load_no_qt():
         if path.name != "__init__.py"
     )
     assert len(modules) >= 15 and "tests.engine.models.test_zoo" in modules  # the whole depth
-    code = (
-        "import sys\n"
-        + "".join(f"import {m}\n" for m in ["tests.conftest", *modules])
-        + f"print([m for m in sys.modules if m.split('.')[0] in {QT_PACKAGES!r}])"
-    )
-    run = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True)
-    assert run.returncode == 0, run.stderr
-    assert run.stdout.strip().splitlines()[-1] == "[]"
+    assert qt_loaded_by(["tests.conftest", *modules]) == []
