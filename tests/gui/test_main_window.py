@@ -5,7 +5,7 @@ import urllib.error
 
 import numpy as np
 from PIL import Image
-from PySide6.QtCore import Qt, QThreadPool
+from PySide6.QtCore import Qt
 
 from engine.live import sources
 from engine.live.stream import LiveStream
@@ -199,25 +199,6 @@ def test_a_live_probe_paints_its_newest_value_on_the_video_and_can_be_removed(
     window.set_live_probe("mean", None)
     painted_more(window, qtbot)
     assert np.array_equal(window._shown[-10:, -10:], solid("green", (120, 160))[-10:, -10:])
-
-
-def test_the_cycle_collector_runs_only_while_no_worker_is_busy(make_window, qtbot):
-    import gc
-
-    from superqt.utils import create_worker
-
-    from gui.core.workers import GarbagePolicy
-
-    make_window()
-    assert not gc.isenabled()  # automatic collection could run on the GUI thread mid-build
-    policy = GarbagePolicy.install()
-    release = threading.Event()
-    create_worker(release.wait, 10, _connect={"errored": lambda error: None})
-    qtbot.waitUntil(lambda: QThreadPool.globalInstance().activeThreadCount() > 0, timeout=5000)
-    assert policy.collect() is False
-    release.set()
-    QThreadPool.globalInstance().waitForDone(5000)
-    assert policy.collect() is True
 
 
 def test_closing_during_training_stops_it_and_leaves_no_partial_file(
