@@ -1,7 +1,7 @@
 """The course's MNIST networks, optimizers and losses, and training runs to compare them.
 
 Networks are described as a list of layer specs (dicts) so that the six course presets and a
-network a person builds in the panel go through the same builder. Optimizers reproduce the
+network a person builds by hand go through the same builder. Optimizers reproduce the
 course's Keras 2 settings where Keras 3 changed the defaults (Adadelta lr 1.0, Adagrad lr 0.01,
 SGD's decay as lr / (1 + decay * iterations)).
 """
@@ -289,15 +289,3 @@ def predict_classes(model, images: np.ndarray, batch_size: int = 512) -> np.ndar
     """The predicted class of each uint8 (N, 28, 28) image."""
     probabilities = model.predict(prepare(images), batch_size=batch_size, verbose=0)
     return np.asarray(probabilities).argmax(axis=1)
-
-
-def confusion_matrix(truth: np.ndarray, predicted: np.ndarray, classes: int) -> np.ndarray:
-    """counts[t, p]: how many images of class t were predicted as p."""
-    counts = np.zeros((classes, classes), np.int64)
-    np.add.at(counts, (np.asarray(truth), np.asarray(predicted)), 1)
-    return counts
-
-
-def misclassified(truth: np.ndarray, predicted: np.ndarray, limit: int = 64) -> np.ndarray:
-    """Indices of the first ``limit`` wrongly classified images."""
-    return np.flatnonzero(np.asarray(truth) != np.asarray(predicted))[:limit]

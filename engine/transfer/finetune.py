@@ -21,6 +21,7 @@ import numpy as np
 
 from engine.data.projects import Dataset
 from engine.data.split import Split
+from engine.models import evaluation
 from engine.models.callbacks import ProgressCallback, QuickValidation
 from engine.models.zoo import preprocessing
 from engine.transfer.embeddings import Base, EmbeddingCache, embed, load_input
@@ -28,7 +29,7 @@ from engine.transfer.embeddings import Base, EmbeddingCache, embed, load_input
 
 @dataclass
 class Options:
-    """What a person can set before pressing Train."""
+    """What a person can set before training."""
 
     epochs: int = 25
     batch_size: int = 32
@@ -69,17 +70,9 @@ class Outcome:
         return float(np.mean(truth == self.predicted))
 
     def per_class_accuracy(self) -> list[float]:
-        rows = self.confusion.sum(axis=1)
-        return [
-            float(self.confusion[i, i] / rows[i]) if rows[i] else float("nan")
-            for i in range(len(self.class_names))
-        ]
-
-    def misclassified(self) -> list:
-        """(item, predicted class) for each validation image the model got wrong."""
-        return [
-            (item, int(p)) for item, p in zip(self.validation, self.predicted) if item.label != p
-        ]
+        if self.confusion is None:  # no validation images
+            return [float("nan")] * len(self.class_names)
+        return evaluation.per_class_accuracy(self.confusion)
 
 
 def fingerprint(items) -> str:
@@ -260,7 +253,7 @@ def train(
     )
     outcome.history = {k: [float(v) for v in vs] for k, vs in history.items()}
 
-    channels = base.model.input_shape[-1] or 3  # 1 for a grayscale base (an MNIST lab model)
+    channels = base.model.input_shape[-1] or 3  # 1 for a grayscale base (an MNIST model)
     inputs = keras.Input((*base.input_size, channels))
     model = keras.Model(inputs, head(base.model(inputs)), name="finetuned")
     if options.unfreeze and not cancel.is_set():
@@ -274,8 +267,7 @@ def train(
             else model.predict(_images(split.validation, base), verbose=0)
         )
         outcome.predicted = np.asarray(probabilities).argmax(axis=1)
-        outcome.confusion = np.zeros((classes, classes), np.int64)
-        np.add.at(outcome.confusion, (val_labels, outcome.predicted), 1)
+        outcome.confusion = evaluation.confusion_matrix(val_labels, outcome.predicted, classes)
     outcome.seconds = time.perf_counter() - start
     return outcome
 

@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engine.mnist import lab
+from engine.models import evaluation
 
 
 def thumbnail(image: np.ndarray, scale: float = 2) -> QPixmap:
@@ -54,7 +54,7 @@ class ResultsView(QWidget):
         self, images: np.ndarray, truth: np.ndarray, predicted: np.ndarray, names: list[str]
     ) -> None:
         self._images, self._truth, self._predicted, self._names = images, truth, predicted, names
-        counts = lab.confusion_matrix(truth, predicted, len(names))
+        counts = evaluation.confusion_matrix(truth, predicted, len(names))
         short = [n.split("/")[0][:9] for n in names]
         self.matrix.setRowCount(len(names))
         self.matrix.setColumnCount(len(names))
@@ -74,7 +74,7 @@ class ResultsView(QWidget):
                 self.matrix.setItem(t, p, item)
         self.matrix.resizeColumnsToContents()
         self.show_indices(
-            lab.misclassified(truth, predicted, 96),
+            evaluation.misclassified(truth, predicted, 96),
             f"Misclassified test images: {int((truth != predicted).sum())} "
             f"of {len(truth)} (first 96)",
         )

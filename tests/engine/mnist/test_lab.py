@@ -1,18 +1,15 @@
 """The course's presets, its optimizer settings, training with progress and Stop."""
 
 import itertools
-import json
 import threading
 
 import keras
 import numpy as np
 import pytest
 
-import main
 from engine.data import datasets
 from engine.mnist import lab, networks
-from engine.models import callbacks, zoo
-from engine.workspace.store import ModelInfo
+from engine.models import callbacks
 from tests.helpers.files import real_data, write_idx_folder
 
 
@@ -79,51 +76,6 @@ def test_lenet5_on_real_fashion_mnist_learns_with_the_course_settings():
     # Measured here: 0.708 with the course's settings, 0.109 with Keras 3's default rate.
     assert 1 - course.test_error > 0.62
     assert (1 - course.test_error) - (1 - keras3.test_error) > 0.3
-
-
-def test_headless_mnist_prints_the_course_row_and_saves_a_live_model(tmp_path, capsys):
-    folder = write_idx_folder(tmp_path / "idx", n_train=300, n_test=100)
-    status = main.main(
-        [
-            "mnist",
-            "--preset",
-            "lenet5",
-            "--dataset",
-            str(folder),
-            "--epochs",
-            "1",
-            "--workspace",
-            str(tmp_path / "ws"),
-        ]
-    )
-    out = capsys.readouterr().out
-    assert status == 0
-    row = out.splitlines()[-1]
-    assert row.startswith("| LeNet-5") and "| 44,426 | adadelta | 1 |" in row
-    saved = list((tmp_path / "ws" / "models").glob("lenet5-*.keras"))
-    assert len(saved) == 1
-    meta = json.loads(saved[0].with_suffix(".json").read_text())
-    assert meta["preprocessing"] == "mnist" and meta["input_size"] == [28, 28]
-    clf = zoo.workspace_classifier(ModelInfo.read(saved[0]), alpha=0.0)
-    frame = np.full((120, 160, 3), 255, np.uint8)  # white paper
-    _, labels = clf.classify(frame)
-    assert labels[0][0] in [str(i) for i in range(10)]
-    assert clf.prepare(frame).shape == (1, 28, 28, 1) and clf.prepare(frame).max() == 0.0
-
-
-def test_headless_mnist_refuses_an_unknown_preset(capsys):
-    assert main.main(["mnist", "--preset", "resnet"]) == 2
-    assert "unknown preset" in capsys.readouterr().err
-
-
-def test_confusion_matrix_and_misclassified_images():
-    truth = np.array([0, 0, 1, 2, 2, 2])
-    predicted = np.array([0, 1, 1, 2, 0, 2])
-    counts = lab.confusion_matrix(truth, predicted, 3)
-    assert counts.tolist() == [[1, 1, 0], [0, 1, 0], [1, 0, 2]]
-    assert counts.sum() == 6 and np.trace(counts) == 4
-    assert lab.misclassified(truth, predicted).tolist() == [1, 4]
-    assert lab.misclassified(truth, predicted, limit=1).tolist() == [1]
 
 
 def test_predicted_classes_match_the_reported_test_error(tmp_path):
