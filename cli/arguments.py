@@ -58,7 +58,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     classify.add_argument(
         "--realtime",
         action="store_true",
-        help="pace the source and drop frames as the live view does",
+        help="pace the source in real time and drop the frames the model cannot keep up with",
     )
     classify.add_argument(
         "--smoothing",

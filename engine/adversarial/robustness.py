@@ -168,8 +168,8 @@ class LiveAttack:
 
 @dataclass
 class Crafted:
-    """One attacked image with everything the panel shows: the three pictures (uint8), each
-    one's top-k, the perturbation's norms and PSNR, and the amplification of its picture."""
+    """One attacked image with everything shown of it: the three pictures (uint8), each one's
+    top-k, the perturbation's norms and PSNR, and the amplification of its picture."""
 
     spec: AttackSpec
     clean: np.ndarray
@@ -192,7 +192,7 @@ def craft(
     """Attack one image (H, W, C) of float pixels against the model's own answer for it.
 
     The adversarial image is rounded to 8 bits, as a PNG keeps it, before it is measured and
-    classified: what the panel shows is what gets saved.
+    classified: what is shown is what gets saved.
     """
     x = np.asarray(pixels, np.float32)[None]
     clean = quantize(x[0])

@@ -76,8 +76,8 @@ def split(dataset: Dataset, fraction: float = 0.2) -> Split:
     if share > fraction + 0.1 and not any(item.fixed_split for item in dataset.items):
         warnings.append(
             f"Validation holds {share:.0%} of the images, not {fraction:.0%}: a "
-            f"capture session is never split, so a few long sessions tip the balance "
-            f"(see the Session table). Record more, shorter sessions."
+            f"capture session is never split, so a few long sessions tip the balance. "
+            f"Record more, shorter sessions."
         )
     for label, name in enumerate(dataset.class_names):
         count = sum(1 for item in validation if item.label == label)

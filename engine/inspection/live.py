@@ -23,7 +23,7 @@ _lock = threading.Lock()
 
 
 def inspector_for(model) -> Inspector:
-    """One Inspector per model, shared by the panel and the probes (rewiring takes a moment)."""
+    """One Inspector per model, shared by the views and the probes (rewiring takes a moment)."""
     with _lock:
         held = _inspectors.get(id(model))
         if held is None or held[0] is not model:

@@ -1,5 +1,5 @@
 """Networks described as lists of layer specs (dicts), so that the course's presets and a
-network a person types in the MNIST lab go through one builder, and a short text form reads and
+network a person types go through one builder, and a short text form reads and
 writes them."""
 
 from __future__ import annotations

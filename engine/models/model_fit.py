@@ -1,10 +1,11 @@
-"""Whether a model fits the panel it is opened in: one image in, one vector of class scores out.
+"""Whether a model fits what it is opened for: one image in, one vector of class scores out.
 
-Keras opens any safe model, but the live view, Inspect and the adversarial lab feed it pictures
-as (N, H, W, C) batches and read (N, classes) scores; Collect & train cuts a base network fed
-the same pictures. A model that takes or gives something else (a flat vector, a sequence, two
-inputs, a map of scores) is refused with a message naming what the panel needs and what the
-model has, before any frame reaches it.
+Keras opens any safe model, but classifying, inspecting and attacking pictures feed it
+(N, H, W, C) batches and read (N, classes) scores; fine-tuning cuts a base network fed the same
+pictures. A model that takes or gives something else (a flat vector, a sequence, two inputs, a
+map of scores) is refused with a message naming what is needed and what the model has, before
+any frame reaches it. ``task`` is the message's subject: a caller may name its own place there
+("The live view needs an image classifier…").
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ def shape_text(shape) -> str:
 def check_classifier(
     model,
     *,
-    panel: str = "Classifying pictures",
+    task: str = "Classifying pictures",
     name: str = "this model",
     channels: int = 3,
     input_size=None,
@@ -38,8 +39,7 @@ def check_classifier(
     ``input_size`` when its size is fixed) and gives one vector of class scores (``classes``
     of them when given; one sigmoid unit counts as two)."""
     needs = (
-        f"{panel} needs an image classifier: input (H, W, {channels}) and a "
-        f"class-probability output"
+        f"{task} needs an image classifier: input (H, W, {channels}) and a class-probability output"
     )
     _check_input(model, needs, name, channels, input_size)
     outputs = _shapes(model, "outputs")
@@ -63,22 +63,22 @@ def check_classifier(
 def check_base(
     model,
     *,
-    panel: str = "Collect & train",
+    task: str = "Fine-tuning",
     name: str = "this model",
     channels: int = 3,
     input_size=None,
 ) -> None:
     """Raise ModelMisfit unless ``model`` can be a transfer-learning base: one (H, W,
     ``channels``) image in (whatever it gives: it is cut at a layer)."""
-    needs = f"{panel} needs a base network that takes an image: input (H, W, {channels})"
+    needs = f"{task} needs a base network that takes an image: input (H, W, {channels})"
     _check_input(model, needs, name, channels, input_size)
 
 
-def check_saved(model, info, panel: str) -> None:
+def check_saved(model, info, task: str = "Classifying pictures") -> None:
     """``check_classifier`` against a workspace model's metadata (a store.ModelInfo)."""
     check_classifier(
         model,
-        panel=panel,
+        task=task,
         name=info.path.name,
         channels=channels_for(info.preprocessing),
         input_size=info.input_size,
@@ -86,11 +86,11 @@ def check_saved(model, info, panel: str) -> None:
     )
 
 
-def check_saved_base(model, info, panel: str = "Collect & train") -> None:
+def check_saved_base(model, info, task: str = "Fine-tuning") -> None:
     """``check_base`` against a workspace model's metadata (a store.ModelInfo)."""
     check_base(
         model,
-        panel=panel,
+        task=task,
         name=info.path.name,
         channels=channels_for(info.preprocessing),
         input_size=info.input_size,

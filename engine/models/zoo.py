@@ -64,7 +64,7 @@ class WeightsMissing(RuntimeError):
             f"The ImageNet weights for {model} are not on this computer and could not be "
             f"downloaded (are you offline?).\nPut the file\n    {filename}\ninto\n    {folder}\n"
             f"(it comes from {origin}),\nor start with --weights FILE, "
-            f"or open a model of your own with File > Open model."
+            f"or open a model of your own."
         )
 
 
@@ -100,8 +100,8 @@ def _download_progress(report: Callable[[int, int], None] | None):
     """Forward Keras' download progress (bytes done, bytes total) to ``report``.
 
     Keras' ``get_file`` only prints a console progress bar; it fetches through the module-level
-    ``urlretrieve`` of keras.src.utils.file_utils, which is wrapped here for the window's bar.
-    If Keras moves it, downloads still work, only without the window's progress.
+    ``urlretrieve`` of keras.src.utils.file_utils, which is wrapped here for a progress bar.
+    If Keras moves it, downloads still work, only without that progress.
     """
     try:
         from keras.src.utils import file_utils
@@ -183,12 +183,13 @@ def zoo_classifier(
 
 
 def workspace_classifier(
-    info: ModelInfo, panel: str = "Classifying pictures", **options
+    info: ModelInfo, task: str = "Classifying pictures", **options
 ) -> Classifier:
     """A live classifier for a model saved in the workspace, with its own class names;
-    model_fit.ModelMisfit (a ValueError) says why a model does not fit ``panel``."""
+    model_fit.ModelMisfit (a ValueError) says why it does not fit, with ``task`` as the
+    sentence's subject."""
     model = load_keras_model(info.path)
-    model_fit.check_saved(model, info, panel)
+    model_fit.check_saved(model, info, task)
     return Classifier(
         model,
         info.input_size,

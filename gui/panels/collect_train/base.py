@@ -56,7 +56,7 @@ def weights_file_problem(path) -> str | None:
 def image_input_problem(model, info: ModelInfo) -> str | None:
     """Why ``model`` cannot be a base for photos (None: it can), from engine.model_fit."""
     try:
-        model_fit.check_saved_base(model, info)
+        model_fit.check_saved_base(model, info, "Collect & train")
     except model_fit.ModelMisfit as error:
         return str(error).rstrip(".")
     return None

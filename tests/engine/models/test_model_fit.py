@@ -1,4 +1,5 @@
-"""A model that does not fit a panel is refused with what the panel needs and what it has."""
+"""A model that does not fit what it is opened for is refused with what is needed and what it
+has; the caller may name its own place as the sentence's subject."""
 
 import keras
 import pytest
@@ -11,10 +12,25 @@ from tests.helpers.models import colour_model, flat_mlp, score_map
 
 def test_a_flat_input_is_refused_with_both_shapes():
     with pytest.raises(ModelMisfit) as caught:
-        check_classifier(flat_mlp(), panel="The live view", name="flat.keras")
+        check_classifier(flat_mlp(), task="The live view", name="flat.keras")
     assert str(caught.value) == (
         "The live view needs an image classifier: input (H, W, 3) and a "
         "class-probability output; flat.keras takes (784,)."
+    )
+
+
+def test_without_a_place_named_the_messages_name_the_task_and_no_window_part():
+    with pytest.raises(ModelMisfit) as caught:
+        check_classifier(flat_mlp())
+    assert str(caught.value) == (
+        "Classifying pictures needs an image classifier: input (H, W, 3) and a "
+        "class-probability output; this model takes (784,)."
+    )
+    with pytest.raises(ModelMisfit) as caught:
+        check_base(flat_mlp(), name="flat.keras")
+    assert str(caught.value) == (
+        "Fine-tuning needs a base network that takes an image: input (H, W, 3); "
+        "flat.keras takes (784,)."
     )
 
 
@@ -30,7 +46,7 @@ def test_two_inputs_two_outputs_and_a_map_of_scores_are_refused():
     with pytest.raises(ModelMisfit, match=r"gives 2 outputs: \(3,\), \(2,\)"):
         check_classifier(two_out)
     with pytest.raises(ModelMisfit, match=r"gives \(32, 32, 2\), not one score per class"):
-        check_classifier(score_map(), panel="Inspect")
+        check_classifier(score_map(), task="Inspect")
     check_base(score_map())  # a base is cut at a layer: its output does not matter
 
 
@@ -78,17 +94,3 @@ def test_workspace_classifiers_are_checked_against_their_metadata(workspace):
     info = workspace.save_model(colour_model(), COLOURS, (32, 32), "unit", "colours")
     assert zoo.workspace_classifier(info, "The live view").class_names == COLOURS
     model_fit.check_saved_base(zoo.workspace_classifier(info).model, info)
-
-
-def test_the_fine_tuning_command_refuses_a_base_that_takes_no_image(workspace):
-    from cli import finetune
-
-    flat = workspace.save_model(flat_mlp(), [str(i) for i in range(10)], (28, 28), "unit", "flat")
-    with pytest.raises(
-        ModelMisfit,
-        match=r"Fine-tuning needs a base network that takes an image: "
-        r"input \(H, W, 3\); flat.keras takes \(784,\)",
-    ):
-        finetune.make_base(str(flat.path), None)
-    maps = workspace.save_model(score_map(), ["a", "b"], (32, 32), "unit", "maps")
-    assert finetune.make_base(str(maps.path), None, "conv").input_size == (32, 32)

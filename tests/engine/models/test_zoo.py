@@ -91,6 +91,7 @@ def test_offline_weights_name_the_file_and_where_it_goes(monkeypatch):
         and str(error.folder) in str(error)
         and "--weights" in str(error)
     )
+    assert str(error).endswith("or open a model of your own.")  # the window names its menu
     assert reported == [(8192, 24576), (16384, 24576)]  # the window's bar got Keras' progress
     assert not (error.folder / error.filename).exists()  # no half-written file left behind
     assert file_utils.urlretrieve is offline  # the progress hook was removed again

@@ -186,8 +186,7 @@ def test_a_long_session_is_not_taken_when_it_would_overshoot_the_validation_shar
     assert len(parts.validation) == 20
     assert (
         "Validation holds 50% of the images, not 20%: a capture session is never split, so a "
-        "few long sessions tip the balance (see the Session table). Record more, shorter "
-        "sessions."
+        "few long sessions tip the balance. Record more, shorter sessions."
     ) in parts.warnings
 
 
