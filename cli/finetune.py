@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import sys
-import threading
 import time
-from pathlib import Path
 
-from engine.data import projects, split
-from engine.models import model_fit, zoo
-from engine.transfer import embeddings, finetune
-from engine.workspace.store import Workspace, load_keras_model
+from engine.data import projects
+from engine.models import zoo
+from engine.transfer import embeddings, finetune, pipeline
+from engine.workspace.store import Workspace
 
 
 def main(args) -> int:
@@ -43,23 +42,6 @@ def main(args) -> int:
     )
 
 
-def make_base(name: str, weights: str | None, layer: str | None = None) -> embeddings.Base:
-    """A zoo network by name, or a workspace/.keras model (with its .json) cut at ``layer``."""
-    if name in zoo.ZOO:
-        return embeddings.zoo_base(name, weights)
-    path = Path(name)
-    if path.suffix != ".keras":
-        raise ValueError(
-            f"unknown base {name!r}: choose one of {', '.join(zoo.ZOO)} or a .keras file"
-        )
-    from engine.workspace.store import ModelInfo
-
-    info = ModelInfo.read(path)
-    model = load_keras_model(path)
-    model_fit.check_saved_base(model, info, "Fine-tuning")
-    return embeddings.model_base(model, info.name, info.input_size, info.preprocessing, layer)
-
-
 def _bar(stage: str, done: int, total: int, started: float, logs: dict) -> None:
     filled = int(30 * done / total) if total else 30
     extra = f" val accuracy {logs['val_accuracy']:.3f}" if "val_accuracy" in logs else ""
@@ -82,51 +64,39 @@ def run(
     layer: str | None = None,
     out=None,
 ) -> int:
+    """Fine-tune with a progress bar on stderr and the results on ``out``; the exit status."""
     out = out or sys.stdout
-    try:
-        project = projects.open_project(workspace, data)
-        dataset = project.scan()
-        for path, reason in dataset.skipped:
-            print(f"skipped {path}: {reason}", file=sys.stderr)
-        problems = dataset.problems()
-        if problems:
-            raise ValueError(" ".join(problems))
-        parts = split.split(dataset)
-        for warning in parts.warnings:
-            print(f"warning: {warning}", file=sys.stderr)
-        base = make_base(base_name, weights, layer)
-    except (projects.ProjectError, ValueError, zoo.WeightsMissing, FileNotFoundError) as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
-    print(
-        f"{len(dataset.class_names)} classes, {len(parts.train)} training and "
-        f"{len(parts.validation)} validation images, base {base.name}",
-        file=sys.stderr,
-    )
-    started = time.perf_counter()
-    stage = [""]
+    stage, started = [""], [0.0]
 
     def report(name, done, total, logs):
-        if name != stage[0] and stage[0]:
+        if name in ("base", "download"):  # Keras prints its own download bar
+            return
+        if not stage[0]:
+            started[0] = time.perf_counter()
+        elif name != stage[0]:
             print(file=sys.stderr)
         stage[0] = name
-        _bar(name, done, total, started, logs)
+        _bar(name, done, total, started[0], logs)
 
     try:
-        outcome = finetune.train(
-            dataset,
-            parts,
-            base,
+        project = projects.open_project(workspace, data)
+        result = pipeline.run(
+            project,
+            functools.partial(embeddings.named_base, base_name, weights, layer),
             options,
-            cache_folder=workspace.cache_dir,
+            workspace,
+            out_name,
             report=report,
-            cancel=threading.Event(),
+            note=lambda line: print(line, file=sys.stderr),
         )
     except KeyboardInterrupt:
         print("\nstopped: nothing saved", file=sys.stderr)
         return 130
+    except (projects.ProjectError, ValueError, zoo.WeightsMissing, FileNotFoundError) as error:
+        print(("\n" if stage[0] else "") + f"error: {error}", file=sys.stderr)
+        return 2
     print(file=sys.stderr)
-    info = finetune.save(outcome, dataset, parts, base, options, workspace, out_name)
+    outcome = result.outcome
     print(
         f"validation accuracy {outcome.accuracy:.3f} "
         + " ".join(
@@ -136,5 +106,12 @@ def run(
         f"{outcome.cache_misses} computed)",
         file=out,
     )
-    print(f"saved {info.path}", file=out)
+    if result.save_error is not None:
+        print(
+            f"error: the model could not be saved: {result.save_error}. Free some disk space "
+            f"and run again; any earlier model '{out_name}' is unchanged.",
+            file=sys.stderr,
+        )
+        return 1
+    print(f"saved {result.info.path}", file=out)
     return 0

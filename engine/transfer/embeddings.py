@@ -22,9 +22,9 @@ import numpy as np
 
 from engine import backend
 from engine.data import photos
-from engine.models import zoo
+from engine.models import model_fit, zoo
 from engine.models.classifier import fit_to_input
-from engine.workspace.store import atomic_write_bytes
+from engine.workspace.store import ModelInfo, atomic_write_bytes, load_keras_model
 
 AUGMENTATIONS = ("flip", "rotation", "zoom", "brightness")
 BATCH = 32  # images per forward call when embedding
@@ -111,6 +111,25 @@ def model_base(model, name: str, input_size, preprocessing: str, layer: str | No
     )
 
 
+def named_base(
+    spec: str, weights: str | None = "imagenet", layer: str | None = None, *, progress=None
+) -> Base:
+    """A zoo network by name (with ``weights``), or a saved .keras model with its .json beside
+    it, cut at ``layer``. ValueError (model_fit.ModelMisfit among them) says why ``spec``
+    cannot be a base; ``progress(done, total)`` follows a download of ImageNet weights."""
+    if spec in zoo.ZOO:
+        return zoo_base(spec, weights, progress=progress)
+    path = Path(spec)
+    if path.suffix != ".keras":
+        raise ValueError(
+            f"unknown base {spec!r}: choose one of {', '.join(zoo.ZOO)} or a .keras file"
+        )
+    info = ModelInfo.read(path)
+    model = load_keras_model(path)
+    model_fit.check_saved_base(model, info)
+    return model_base(model, info.name, info.input_size, info.preprocessing, layer)
+
+
 def augment(image: np.ndarray, kinds, seed: int) -> np.ndarray:
     """A random variant of a uint8 image using the ``kinds`` of AUGMENTATIONS, fixed by ``seed``."""
     rng = np.random.default_rng(seed)
@@ -131,7 +150,7 @@ def augment(image: np.ndarray, kinds, seed: int) -> np.ndarray:
 
 def load_input(path: Path, input_size) -> np.ndarray:
     """An image file as the base's uint8 input: decoded, upright, centre-cropped and resized
-    exactly as the live view does with camera frames."""
+    exactly as the live classifier does with camera frames."""
     return fit_to_input(photos.decode(path, max_side=2 * max(input_size)), input_size)
 
 

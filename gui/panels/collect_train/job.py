@@ -11,59 +11,31 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QProgressBar
 from superqt.utils import create_worker
 
-from engine.data import split as splitting
-from engine.transfer import finetune
+from engine.transfer import pipeline
 
 log = logging.getLogger(__name__)
 
 
-class Cancelled(Exception):
-    """Raised inside a weights download when Stop is pressed (Keras removes the partial file)."""
-
-
 def run(project, fraction, choice, options, workspace, name, report, cancel):
-    """Scan, split, build the base, train and (unless stopped) save: one worker's whole job.
+    """Scan, split, build the base, train and (unless stopped) save: one worker's whole job,
+    engine.transfer.pipeline's run with the base that ``choice`` builds.
 
     Returns (outcome, split, why saving failed or None)."""
-    dataset = project.scan()
-    problems = dataset.problems()
-    if problems:
-        raise ValueError(" ".join(problems))
-    split = splitting.split(dataset, fraction)
-    report("base", 0, 0, {})
-
-    def downloaded(done, total):
-        if cancel.is_set():
-            raise Cancelled()
-        report("download", done, total, {})
-
     try:
-        base = choice.build(progress=downloaded)
-    except Cancelled:
-        return finetune.Outcome(list(dataset.class_names), stopped=True), split, None
-    if cancel.is_set():
-        return finetune.Outcome(list(dataset.class_names), stopped=True), split, None
-    try:
-        outcome = finetune.train(
-            dataset,
-            split,
-            base,
+        result = pipeline.run(
+            project,
+            choice.build,
             options,
-            cache_folder=workspace.cache_dir,
+            workspace,
+            name,
+            fraction=fraction,
             report=report,
             cancel=cancel,
         )
     finally:
         if options.unfreeze:
-            choice.forget()
-    saved_error = None
-    if not outcome.stopped:
-        try:
-            finetune.save(outcome, dataset, split, base, options, workspace, name)
-        except OSError as error:
-            log.exception("saving %s failed", name)
-            saved_error = str(error)
-    return outcome, split, saved_error
+            choice.forget()  # stage 2 changed the kept base's weights
+    return result.outcome, result.split, result.save_error
 
 
 class TrainJob(QObject):

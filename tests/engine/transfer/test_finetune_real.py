@@ -1,51 +1,13 @@
-"""Real files: the ants-and-bees photos, and transfer between Fashion-MNIST halves."""
+"""Real files: transfer between Fashion-MNIST halves (the ants-and-bees photos are trained by
+the command's test, tests/cli/test_finetune.py)."""
 
 import keras
 import numpy as np
 from PIL import Image
 
-import main
-from engine.data import datasets, photos, projects, split
-from engine.models import zoo
+from engine.data import datasets, projects, split
 from engine.transfer import embeddings, finetune
-from engine.workspace.store import ModelInfo
-from tests.helpers.files import SHARED_DATA, real_data
-
-
-def test_the_ants_and_bees_tree_trains_headless_to_a_model_the_live_view_runs(workspace, capsys):
-    root = real_data(SHARED_DATA / "hymenoptera")
-    dataset = projects.open_project(workspace, root).scan()
-    assert dataset.class_names == ["ants", "bees"] and len(dataset.items) == 398
-    assert dataset.skipped == []  # the stray GIF is a real (if useless) picture
-    code = main.main(
-        [
-            "finetune",
-            "--data",
-            str(root),
-            "--base",
-            "MobileNetV3Small",
-            "--weights",
-            "none",
-            "--epochs",
-            "3",
-            "--out",
-            "ants-bees",
-            "--workspace",
-            str(workspace.root),
-        ]
-    )
-    assert code == 0
-    printed = capsys.readouterr()
-    assert "245 training and 153 validation images" in printed.err
-    assert "0 cached, 398 computed" in printed.out
-    info = ModelInfo.read(workspace.models_dir / "ants-bees.keras")
-    assert info.class_names == ["ants", "bees"] and info.base == "MobileNetV3Small"
-    assert info.extra["metrics"]["train_images"] == 245
-    classifier = zoo.workspace_classifier(info, alpha=0.0)
-    probabilities, labels = classifier.classify(photos.decode(dataset.items[0].path))
-    assert probabilities.shape == (2,) and abs(float(probabilities.sum()) - 1) < 1e-5
-    assert {name for name, _ in labels} == {"ants", "bees"}
-
+from tests.helpers.files import real_data
 
 SIDE, PIECES = 40, 4  # a 40x40 canvas: one item at a random place among 4 fragments of others
 
