@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import QSize, Qt
-from PySide6.QtGui import QColor, QIcon, QImage, QPixmap
+from PySide6.QtGui import QColor, QIcon, QPixmap
 from PySide6.QtWidgets import (
     QLabel,
     QListWidget,
@@ -16,14 +16,13 @@ from PySide6.QtWidgets import (
 )
 
 from engine.models import evaluation
+from gui.core.images import to_qimage
 
 
 def thumbnail(image: np.ndarray, scale: float = 2) -> QPixmap:
     """A uint8 (H, W) grayscale image as a pixmap, enlarged ``scale`` times."""
-    image = np.ascontiguousarray(image)
-    h, w = image.shape
-    q = QImage(image.data, w, h, image.strides[0], QImage.Format.Format_Grayscale8).copy()
-    return QPixmap.fromImage(q).scaled(round(w * scale), round(h * scale))
+    h, w = image.shape[:2]
+    return QPixmap.fromImage(to_qimage(image)).scaled(round(w * scale), round(h * scale))
 
 
 class ResultsView(QWidget):

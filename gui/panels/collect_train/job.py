@@ -3,17 +3,11 @@ download included), train, save; and the progress bar that follows it with an ET
 
 from __future__ import annotations
 
-import logging
-import threading
 import time
 
-from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QProgressBar
-from superqt.utils import create_worker
 
 from engine.transfer import pipeline
-
-log = logging.getLogger(__name__)
 
 
 def run(project, fraction, choice, options, workspace, name, report, cancel):
@@ -36,45 +30,6 @@ def run(project, fraction, choice, options, workspace, name, report, cancel):
         if options.unfreeze:
             choice.forget()  # stage 2 changed the kept base's weights
     return result.outcome, result.split, result.save_error
-
-
-class TrainJob(QObject):
-    """Runs ``run`` in a worker thread and turns its callbacks into signals.
-
-    Each run has its own cancel flag, so a run that is still unwinding never sees the next
-    run's flag cleared.
-    """
-
-    progress = Signal(str, int, int, object)  # object: no dict conversion across threads
-    finished = Signal(object)
-    failed = Signal(object)
-
-    def __init__(self, parent=None):
-        super().__init__(parent)
-        self.cancel = threading.Event()
-        self.running = False
-
-    def start(self, *args) -> None:
-        self.cancel = cancel = threading.Event()
-        self.running = True
-        create_worker(
-            run,
-            *args,
-            lambda *a: self.progress.emit(*a),
-            cancel,
-            _connect={"returned": self._done, "errored": self._error},
-        )
-
-    def stop(self) -> None:
-        self.cancel.set()
-
-    def _done(self, result) -> None:
-        self.running = False
-        self.finished.emit(result)
-
-    def _error(self, error) -> None:
-        self.running = False
-        self.failed.emit(error)
 
 
 class Progress:
