@@ -1,6 +1,10 @@
-"""Steps that drive the real widgets as a person does; Qt, so for GUI tests only."""
+"""Steps that drive the real widgets as a person does, and a live view for a panel built alone;
+Qt, so for GUI tests only."""
 
 from PySide6.QtWidgets import QInputDialog
+
+from engine.models import zoo
+from gui.core.live_link import LiveLink
 
 
 def painted_more(window, qtbot, frames=5, timeout=5000):
@@ -50,8 +54,7 @@ def open_inspect(window, qtbot):
     """Show the window's Inspect tab and wait until it inspects a model; returns the panel."""
     panel = window.inspect
     window.tabs.setCurrentWidget(panel)
-    qtbot.waitUntil(lambda: panel.inspector is not None, timeout=20000)
-    return panel
+    return inspecting(qtbot, panel)
 
 
 def wait_for_attack(panel, qtbot, eps=None):
@@ -65,3 +68,64 @@ def wait_for_attack(panel, qtbot, eps=None):
         timeout=20000,
     )
     return panel.crafted
+
+
+class StandInLink(LiveLink):
+    """The live view for a panel built alone: a fixed live ``classifier`` (None: no model),
+    frames read from ``frames`` (a Source; None: no frame), and a record of what the panel
+    asked of the live view (``probes``, ``tools``, ``holds``, ``refreshes``, ``chosen``,
+    ``said``)."""
+
+    def __init__(self, workspace, classifier=None, frames=None):
+        super().__init__(workspace)
+        self._classifier, self.frames = classifier, frames
+        self.probes, self.tools, self.holds, self.chosen, self.said = {}, [], [], [], []
+        self.refreshes = 0
+
+    @property
+    def classifier(self):
+        return self._classifier
+
+    def newest_frame(self):
+        return None if self.frames is None else self.frames.read()
+
+    def set_probe(self, name, probe, paint=None):
+        if probe is None:
+            self.probes.pop(name, None)
+        else:
+            self.probes[name] = (probe, paint)
+
+    def add_tool(self, widget):
+        self.tools.append(widget)
+
+    def hold_live(self, holder, held):
+        self.holds.append((holder, held))
+
+    def refresh_models(self):
+        self.refreshes += 1
+
+    def choose_model(self, choice):
+        self.chosen.append(choice)
+
+    def say(self, text, msecs=4000):
+        self.said.append(text)
+
+
+def live_classifier(info):
+    """The Classifier the live view would run for the workspace model ``info``."""
+    return zoo.workspace_classifier(info, "The live view")
+
+
+def show_alone(qtbot, panel, size=(1150, 680)):
+    """Show ``panel`` on its own, at the window's size; after the test pytest-qt calls its
+    ``shutdown()`` and closes it (so it leaves no thread running). Returns the panel."""
+    qtbot.addWidget(panel, before_close_func=lambda widget: widget.shutdown())
+    panel.resize(*size)
+    panel.show()
+    return panel
+
+
+def inspecting(qtbot, panel):
+    """Wait until the Inspect panel ``panel`` has read its model's layers; returns it."""
+    qtbot.waitUntil(lambda: panel.inspector is not None, timeout=20000)
+    return panel

@@ -1,4 +1,5 @@
-"""The 'Collect & train' tab in the real window, driven with qtbot (offscreen, demo stream)."""
+"""The 'Collect & train' tab driven with qtbot (offscreen): built alone on a live view that serves
+demo frames, and in the real window where the live view uses what it trained."""
 
 import time
 import urllib.error
@@ -176,7 +177,10 @@ def test_delete_a_thumbnail_moves_the_file_to_the_trash(
     assert len(trashed) == 1 and "Moved 1 image to the trash" in collect.message.text()
 
 
-def test_train_on_a_tiny_project_then_use_the_model_live(panel, qtbot, workspace):
+def test_train_on_a_tiny_project_then_use_the_model_live(make_window, qtbot, workspace):
+    window = make_window()
+    panel = window.finetune
+    window.tabs.setCurrentWidget(panel)
     tiny_base(workspace)
     colour_project(workspace)
     set_up_training(panel, qtbot, workspace, epochs=6)
@@ -214,7 +218,6 @@ def test_train_on_a_tiny_project_then_use_the_model_live(panel, qtbot, workspace
         for i in range(results.gallery.count())
     )
 
-    window = panel.window()
     picker = window.panel.picker
     index = next(
         i
@@ -227,7 +230,7 @@ def test_train_on_a_tiny_project_then_use_the_model_live(panel, qtbot, workspace
     assert window.stream.classifier.name == "my colours"
 
 
-def test_stop_mid_run_keeps_the_earlier_model(panel, qtbot, workspace, monkeypatch):
+def test_stop_mid_run_keeps_the_earlier_model(panel, link, qtbot, workspace, monkeypatch):
     tiny_base(workspace)
     colour_project(workspace)
     earlier = workspace.models_dir / "colours.keras"
@@ -255,6 +258,9 @@ def test_stop_mid_run_keeps_the_earlier_model(panel, qtbot, workspace, monkeypat
     assert "Stopped" in panel.form.status.text() and "nothing was saved" in panel.form.status.text()
     assert earlier.read_bytes() == b"the earlier model"
     assert not earlier.with_suffix(".json").exists()
+    # the live model rested while it trained, and nothing new joined its list
+    assert link.holds == [("Collect & train", True), ("Collect & train", False)]
+    assert link.refreshes == 0
 
 
 def test_problems_and_missing_weights_are_said_before_training(
@@ -286,7 +292,9 @@ def test_problems_and_missing_weights_are_said_before_training(
     assert not workspace.models_dir.exists() or not list(workspace.models_dir.glob("lonely*"))
 
 
-def test_stage_two_fine_tunes_end_to_end_and_its_curves_follow_stage_one(panel, qtbot, workspace):
+def test_stage_two_fine_tunes_end_to_end_and_its_curves_follow_stage_one(
+    panel, link, qtbot, workspace
+):
     tiny_base(workspace)
     colour_project(workspace, count=8)
     set_up_training(panel, qtbot, workspace, epochs=3)
@@ -307,6 +315,9 @@ def test_stage_two_fine_tunes_end_to_end_and_its_curves_follow_stage_one(panel, 
     assert saved.extra["options"]["unfreeze"] == 1 and saved.class_names == ["blue", "red"]
     assert saved.extra["options"]["optimizer"] == "rmsprop"
     assert saved.extra["options"]["fine_learning_rate"] == 1e-4
+    assert link.refreshes == 1  # the live view's list shows it at once
+    panel.form.use_button.click()
+    assert [info.path for info in link.chosen] == [saved.path]  # 'Use it live'
 
 
 def test_each_session_shows_its_count_and_its_side_of_the_split(panel, qtbot, workspace):
