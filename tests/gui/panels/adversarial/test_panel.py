@@ -1,25 +1,28 @@
-"""The Adversarial tab and the live 'Attack every frame' tool in the real window."""
+"""The Adversarial tab, alone beside a live view with a model (or none), and in the real window
+with its frozen live frame and the live 'Attack every frame' tool."""
 
 from pathlib import Path
 
 import keras
 import numpy as np
+import pytest
 from PIL import Image
 from PySide6.QtWidgets import QFileDialog
 
 from engine.mnist import lab
+from gui.panels.adversarial.panel import AdversarialPanel
 from tests.helpers.files import real_data
 from tests.helpers.frames import SolidSource
-from tests.helpers.gui import wait_for_attack
+from tests.helpers.gui import StandInLink, live_classifier, show_alone, wait_for_attack
 
 
-def test_an_image_file_is_attacked_and_the_slider_recomputes(
-    make_window, qtbot, colour_info, tmp_path
-):
-    window = make_window(SolidSource("green"), model=colour_info)
-    qtbot.waitUntil(lambda: window.stream.classifier is not None, timeout=20000)
-    panel = window.adversarial
-    window.tabs.setCurrentWidget(panel)
+@pytest.fixture
+def panel(qtbot, workspace, colour_info):
+    """The Adversarial panel alone, beside a live view that runs the colour model."""
+    return show_alone(qtbot, AdversarialPanel(StandInLink(workspace, live_classifier(colour_info))))
+
+
+def test_an_image_file_is_attacked_and_the_slider_recomputes(panel, qtbot, tmp_path):
     picture = np.zeros((40, 60, 3), np.uint8)
     picture[...] = (120, 132, 110)  # greenish, but not by much
     Image.fromarray(picture).save(tmp_path / "greenish.png")
@@ -49,10 +52,7 @@ def test_an_image_file_is_attacked_and_the_slider_recomputes(
     assert "JPEG" in panel.save_button.toolTip()
 
 
-def test_quick_slider_moves_end_with_the_newest_setting(make_window, qtbot, colour_info):
-    window = make_window(SolidSource("green"), model=colour_info)
-    qtbot.waitUntil(lambda: window.stream.classifier is not None, timeout=20000)
-    panel = window.adversarial
+def test_quick_slider_moves_end_with_the_newest_setting(panel, qtbot):
     panel.method.setCurrentText("PGD L∞")
     panel.set_image(np.full((32, 32, 3), 128, np.uint8), "grey")
     for eps in (3, 9, 17, 30, 12):
@@ -106,15 +106,11 @@ def test_the_live_toggle_shows_clean_and_attacked_predictions(make_window, qtbot
     assert "attack" not in window._painters and tool.attacked.texts() == []
 
 
-def test_robustness_curve_runs_stops_and_exports(
-    make_window, qtbot, workspace, tmp_path, monkeypatch
-):
+def test_robustness_curve_runs_stops_and_exports(qtbot, workspace, tmp_path, monkeypatch):
     real_data(Path("/usr/share/datasets/fashion-mnist"))
     model = lab.build_network([lab.dense(16, "relu")], seed=0)
     info = workspace.save_model(model, [str(i) for i in range(10)], (28, 28), "mnist", "tiny")
-    window = make_window(SolidSource("green"))
-    panel = window.adversarial
-    window.tabs.setCurrentWidget(panel)
+    panel = show_alone(qtbot, AdversarialPanel(StandInLink(workspace)))  # no live model
     box = panel.robustness
     box.run()  # the live view has no model
     assert "Choose a model" in box.status.text()

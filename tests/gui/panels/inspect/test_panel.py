@@ -1,16 +1,31 @@
-"""The Inspect tab in the real window: layers, filter grid, live activations, Grad-CAM overlay."""
+"""The Inspect tab: layers, filter grid, live activations and the Grad-CAM overlay in the real
+window; still pictures and other models with the panel alone, beside a live view with a model."""
 
 import keras
 import numpy as np
+import pytest
 from PIL import Image
 
 from engine.inspection.live import inspector_for
 from engine.inspection.pictures import filter_tiles, tile_grid
 from engine.live.overlay import draw_labels
 from engine.models.classifier import fit_to_input
+from gui.panels.inspect.panel import InspectPanel
 from tests.helpers.frames import COLOURS, SolidSource, solid
-from tests.helpers.gui import open_inspect
+from tests.helpers.gui import StandInLink, inspecting, live_classifier, open_inspect, show_alone
 from tests.helpers.models import conv_model
+
+
+@pytest.fixture
+def link(workspace, conv_info):
+    """A live view running the two-convolution colour model ('convs')."""
+    return StandInLink(workspace, live_classifier(conv_info))
+
+
+@pytest.fixture
+def panel(qtbot, link):
+    """The Inspect panel alone, once it has read the live model's layers."""
+    return inspecting(qtbot, show_alone(qtbot, InspectPanel(link)))
 
 
 def test_panel_opens_on_the_live_model_and_shows_its_filters(make_window, qtbot, conv_info):
@@ -92,11 +107,7 @@ def test_grad_cam_toggle_paints_an_overlay_on_the_live_view(make_window, qtbot, 
     assert np.array_equal(window._shown, draw_labels(raw, window._labels, window._banner))
 
 
-def test_still_image_grad_cam_feature_visualization_and_saving(
-    make_window, qtbot, conv_info, tmp_path, workspace
-):
-    window = make_window(SolidSource("green"), model=conv_info)
-    panel = open_inspect(window, qtbot)
+def test_still_image_grad_cam_feature_visualization_and_saving(panel, qtbot, tmp_path, workspace):
     picture = np.zeros((64, 64, 3), np.uint8)
     picture[40:60, 40:60] = (250, 30, 30)
     Image.fromarray(picture).save(tmp_path / "red.png")
@@ -132,7 +143,7 @@ def test_still_image_grad_cam_feature_visualization_and_saving(
     assert "(stopped)" in panel.features.caption.text()
 
 
-def test_a_nested_workspace_model_can_be_picked(make_window, qtbot, conv_info, workspace):
+def test_a_nested_workspace_model_can_be_picked(panel, link, qtbot, workspace):
     base = conv_model()
     inputs = keras.Input((32, 32, 3))
     outputs = keras.layers.Dense(2, activation="softmax", name="head")(
@@ -141,8 +152,6 @@ def test_a_nested_workspace_model_can_be_picked(make_window, qtbot, conv_info, w
         )
     )
     workspace.save_model(keras.Model(inputs, outputs), ["a", "b"], (32, 32), "unit", "nested")
-    window = make_window(SolidSource("green"), model=conv_info)
-    panel = open_inspect(window, qtbot)
     panel.picker.refresh()
     index = next(
         i
@@ -162,11 +171,11 @@ def test_a_nested_workspace_model_can_be_picked(make_window, qtbot, conv_info, w
     paths = [info.path for info in panel.inspector.layers]
     assert paths[:3] == ["base", "base/conv", "base/conv2"] and panel.layer == "base/conv"
     assert panel.table.item(1, 0).text() == "    conv"
-    assert window.stream.classifier.name == "convs"  # the live view keeps its own model
+    assert link.classifier.name == "convs" and link.chosen == []  # the live view keeps its own
 
 
 def test_choosing_the_live_model_while_another_loads_keeps_the_live_one(
-    make_window, qtbot, conv_info, workspace, monkeypatch
+    panel, link, qtbot, workspace, monkeypatch
 ):
     import time
 
@@ -175,9 +184,8 @@ def test_choosing_the_live_model_while_another_loads_keeps_the_live_one(
     from engine.models import zoo
     from gui.panels.inspect.panel import LIVE
 
-    window = make_window(SolidSource("green"), model=conv_info)
-    panel = open_inspect(window, qtbot)
-    live = window.stream.classifier
+    live = link.classifier
+    assert panel.subject is live
     other = workspace.save_model(conv_model(), COLOURS, (32, 32), "unit", "other")
     load = zoo.workspace_classifier
     monkeypatch.setattr(
