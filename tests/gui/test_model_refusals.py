@@ -9,9 +9,18 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog
 
 from engine.workspace.store import ModelInfo
+from gui.panels.adversarial.panel import AdversarialPanel
 from gui.panels.inspect.live import LIVE
+from gui.panels.inspect.panel import InspectPanel
 from tests.helpers.frames import COLOURS, SolidSource
-from tests.helpers.gui import open_inspect, painted_more, wait_for_attack
+from tests.helpers.gui import (
+    StandInLink,
+    inspecting,
+    live_classifier,
+    painted_more,
+    show_alone,
+    wait_for_attack,
+)
 from tests.helpers.models import colour_model, flat_mlp, score_map
 
 NEEDS = "needs an image classifier: input (H, W, {}) and a class-probability output"
@@ -133,13 +142,11 @@ def test_file_open_says_what_is_wrong_with_each_file_and_the_live_view_goes_on(
     assert not canary.exists()
 
 
-def test_inspect_refuses_a_model_that_gives_a_map_and_keeps_inspecting(
-    make_window, qtbot, conv_info, workspace
-):
+def test_inspect_refuses_a_model_that_gives_a_map_and_keeps_inspecting(qtbot, conv_info, workspace):
     workspace.save_model(score_map(), ["a", "b"], (32, 32), "unit", "maps")
     workspace.save_model(colour_model(), COLOURS, (32, 32), "unit", "colours")
-    window = make_window(SolidSource("green"), model=conv_info)
-    panel = open_inspect(window, qtbot)
+    link = StandInLink(workspace, live_classifier(conv_info))  # the live view runs convs
+    panel = inspecting(qtbot, show_alone(qtbot, InspectPanel(link)))
     subject, inspector = panel.subject, panel.inspector
     panel.picker.refresh()
     pick(panel.picker, "maps")
@@ -162,15 +169,15 @@ def test_inspect_refuses_a_model_that_gives_a_map_and_keeps_inspecting(
         timeout=20000,
     )
     assert isinstance(panel.picker.currentData(), ModelInfo)
-    assert panel.table.rowCount() == 2 and window.stream.classifier.name == "convs"
+    assert panel.table.rowCount() == 2
+    assert link.classifier.name == "convs" and link.chosen == []  # the live view keeps its own
 
 
 def test_the_adversarial_lab_refuses_a_flat_model_and_attacks_with_the_one_it_had(
-    make_window, qtbot, colour_info, flat_info
+    qtbot, workspace, colour_info, flat_info
 ):
-    window = live_window(make_window, qtbot, colour_info)
-    panel = window.adversarial
-    window.tabs.setCurrentWidget(panel)
+    link = StandInLink(workspace, live_classifier(colour_info))
+    panel = show_alone(qtbot, AdversarialPanel(link))
     pick(panel.model, "colours")
     qtbot.waitUntil(lambda: panel.classifier is not None, timeout=20000)
     chosen = panel.classifier
@@ -194,4 +201,4 @@ def test_the_adversarial_lab_refuses_a_flat_model_and_attacks_with_the_one_it_ha
     assert panel.bars[0].texts()[0] == "green" and panel.save_button.isEnabled()
     qtbot.keyClick(panel.model, Qt.Key.Key_Home)  # the live view's model, by keyboard
     qtbot.waitUntil(lambda: panel.classifier is None, timeout=5000)
-    assert panel.current_classifier() is window.stream.classifier
+    assert panel.current_classifier() is link.classifier

@@ -11,10 +11,10 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from engine.data import datasets
 from gui.core.live_link import LiveLink
+from gui.panels.adversarial.panel import AdversarialPanel
 from gui.panels.mnist_lab.panel import MnistPanel
 from tests.helpers.files import write_idx_folder
-from tests.helpers.frames import SolidSource
-from tests.helpers.gui import wait_for_attack
+from tests.helpers.gui import StandInLink, live_classifier, show_alone, wait_for_attack
 
 
 @pytest.fixture
@@ -26,12 +26,10 @@ def console(monkeypatch):
 
 
 def test_a_png_saved_under_a_typed_jpeg_name_asks_before_replacing(
-    make_window, qtbot, colour_info, tmp_path, monkeypatch, console
+    qtbot, workspace, colour_info, tmp_path, monkeypatch, console
 ):
-    window = make_window(SolidSource("green"), model=colour_info)
-    qtbot.waitUntil(lambda: window.stream.classifier is not None, timeout=20000)
-    panel = window.adversarial
-    window.tabs.setCurrentWidget(panel)
+    link = StandInLink(workspace, live_classifier(colour_info))
+    panel = show_alone(qtbot, AdversarialPanel(link))
     panel.set_image(np.full((32, 32, 3), 128, np.uint8), "grey")
     crafted = wait_for_attack(panel, qtbot)
     earlier = tmp_path / "attack.png"
