@@ -1,5 +1,5 @@
-"""Files on disk: the repository, the real data sets when present, and the small IDX folders and
-picture folders that tests write."""
+"""Files on disk: the repository, the real data sets when present, and the small IDX folders,
+picture folders and projects that tests write."""
 
 import gzip
 import os
@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from engine.data import datasets
+from engine.data import datasets, projects
+from tests.helpers.frames import COLOURS, solid
 
 REPO = Path(__file__).resolve().parents[2]
 SHARED_DATA = REPO.parent / "shared" / "data"
@@ -74,3 +75,31 @@ def colour_project(workspace, count=12):
 def images_of(workspace, project, name):
     """The JPEG frames recorded into class ``name`` of ``project``, sorted by name."""
     return sorted((workspace.projects_dir / project / name).glob("*.jpg"))
+
+
+def colour_images(folder, colour, count, session="cap-20260101-120000-000", seed=0):
+    """``count`` noisy 40x40 frames of ``colour`` (one of frames.COLOURS), named as the frames of
+    one capture ``session``."""
+    rng = np.random.default_rng(seed)
+    folder.mkdir(parents=True, exist_ok=True)
+    for n in range(count):
+        frame = np.clip(
+            solid(colour, (40, 40)).astype(int) + rng.integers(-60, 60, (40, 40, 3)), 0, 255
+        ).astype(np.uint8)
+        Image.fromarray(frame).save(folder / f"{session}-{n:04d}.png")
+
+
+def recorded_project(workspace, sessions=3, per_session=4):
+    """A project 'colours' as if recorded from the stream: classes red, green and blue, each in
+    ``sessions`` capture sessions of ``per_session`` noisy frames (see colour_images)."""
+    project = projects.new_project(workspace, "colours")
+    for c, colour in enumerate(COLOURS):
+        for s in range(sessions):
+            colour_images(
+                project.root / colour,
+                colour,
+                per_session,
+                f"cap-20260101-12000{s}-00{c}",
+                seed=10 * c + s,
+            )
+    return project
