@@ -54,7 +54,7 @@ def main() -> int:
     if args.view == "live":  # the Live tab with the Grad-CAM overlay on the demo stream
         window.tabs.setCurrentIndex(0)
         panel.gradcam_toggle.setChecked(True)
-        wait(app, lambda: "gradcam" in window._extras, 30)
+        wait(app, lambda: "gradcam" in window.view.values, 30)
         wait(app, lambda: False, 1.0)
         return save(window, args.output)
     panel.open_image(picture)

@@ -32,9 +32,9 @@ def resting(window, qtbot, holder):
     assert window.panel.bars.texts() == []
     window.tabs.setCurrentIndex(0)  # a look at the Live tab meanwhile
     qtbot.wait(100)
-    assert window._labels == [] and window._shown is not None
-    assert window.banner().startswith(f"Live labels rest while {holder} trains")
-    window._update_status()
+    assert window.view.labels == [] and window.view.shown is not None
+    assert window.view.banner.startswith(f"Live labels rest while {holder} trains")
+    window.status_label.refresh()
     assert "inference rests while training" in window.status_label.text()
 
 
@@ -44,7 +44,7 @@ def classifies_again(window, qtbot):
     classified = stream.frames_classified
     qtbot.waitUntil(lambda: stream.frames_classified > classified + 3, timeout=10000)
     qtbot.waitUntil(lambda: window.panel.bars.texts() != [], timeout=10000)
-    assert "rest" not in window.banner()
+    assert "rest" not in window.view.banner
 
 
 def test_the_live_model_rests_while_collect_and_train_trains(window, qtbot, workspace, monkeypatch):

@@ -25,7 +25,7 @@ def test_frames_reach_the_view_and_the_status_bar_reports_rates(make_window, qtb
     text = window.status_label.text()
     assert "Keras tensorflow" in text or "Keras torch" in text or "Keras jax" in text
     assert float(text.split("display ")[1].split(" fps")[0]) > 10
-    assert window._banner.startswith("No camera 0")
+    assert window.view.banner.startswith("No camera 0")
 
 
 def test_overlay_shows_labels_from_a_real_model(make_window, qtbot, colour_info):
@@ -34,7 +34,7 @@ def test_overlay_shows_labels_from_a_real_model(make_window, qtbot, colour_info)
     assert window.panel.bars.texts() == ["green", "red", "blue"][: len(window.panel.bars.texts())]
     painted_more(window, qtbot)
     raw = solid("green", (120, 160))
-    shown = window._shown
+    shown = window.view.shown
     assert shown.shape == raw.shape
     assert not np.array_equal(shown[:30, :60], raw[:30, :60])  # text box drawn on the video
     assert np.array_equal(shown[-20:, -20:], raw[-20:, -20:])  # the rest untouched
@@ -50,7 +50,7 @@ def test_switching_source_and_model_keeps_the_video_playing(
     qtbot.waitUntil(lambda: window.panel.bars.texts()[:1] == ["blue"], timeout=10000)
     assert "solid blue" in window.windowTitle()
 
-    window.weights = None  # no ImageNet download in tests: random weights, same code path
+    window.live_model.weights = None  # no ImageNet download in tests: random weights
     start = window.view.frames_painted
     window.panel.picker.setCurrentIndex(window.panel.picker.findText("MobileNetV3Small"))
     assert window.panel.busy.isVisible()
@@ -74,7 +74,7 @@ def test_offline_weights_message_keeps_the_current_model(
     monkeypatch.setattr(file_utils, "urlretrieve", offline)
     window = make_window(SolidSource("red"), model=colour_info)
     qtbot.waitUntil(lambda: window.stream.classifier is not None, timeout=20000)
-    window.choose_model("MobileNetV2")
+    window.live_model.choose("MobileNetV2")
     qtbot.waitUntil(lambda: window.panel.message.isVisible(), timeout=60000)
     text = window.panel.message.toPlainText()
     assert "mobilenet_v2_weights_tf_dim_ordering_tf_kernels_1.0_224.h5" in text
@@ -86,11 +86,11 @@ def test_offline_weights_message_keeps_the_current_model(
 
 def test_the_newest_model_choice_wins_over_a_slower_earlier_one(make_window, qtbot, colour_info):
     window = make_window(SolidSource("green"), model=None)
-    window.weights = None
-    window.choose_model("MobileNetV3Small")  # slow to build
-    window.choose_model(colour_info)  # chosen later, ready sooner
+    window.live_model.weights = None
+    window.live_model.choose("MobileNetV3Small")  # slow to build
+    window.live_model.choose(colour_info)  # chosen later, ready sooner
     qtbot.waitUntil(lambda: window.stream.classifier is not None, timeout=60000)
-    window.loader.wait()
+    window.live_model.loader.wait()
     qtbot.wait(200)  # let a late "loaded" signal arrive, if any were sent
     assert window.stream.classifier.name == "colours"
     assert window.panel.picker.currentData().name == "colours"
@@ -122,7 +122,7 @@ def test_space_pauses_and_s_saves_a_snapshot_with_the_overlay(
     saved = list(workspace.snapshots_dir.glob("*.png"))
     assert len(saved) == 1
     pixels = np.asarray(Image.open(saved[0]))
-    assert np.array_equal(pixels, window._shown)
+    assert np.array_equal(pixels, window.view.shown)
     assert pixels[-5, 80].tolist() != solid("blue")[0, 0].tolist()  # "Paused" banner drawn in
     assert str(saved[0]) in window.statusBar().currentMessage()
     qtbot.keyClick(window, Qt.Key.Key_Space)
@@ -135,7 +135,7 @@ def test_closing_stops_every_thread(qtbot, workspace, colour_info):
     window.show()
     window.start()
     qtbot.waitUntil(lambda: window.stream.frames_classified > 2, timeout=20000)
-    window.choose_model(ModelInfo.read(colour_info.path))  # close while a load may be running
+    window.live_model.choose(ModelInfo.read(colour_info.path))  # close while a load may be running
     window.close()
     assert not window.stream.running
     assert not [t for t in threading.enumerate() if t.name in ("capture", "inference")]
@@ -157,21 +157,22 @@ class UnpluggedAfter(sources.Source):
 
 def test_an_unplugged_camera_keeps_the_last_frame_with_a_banner(make_window, qtbot):
     window = make_window(UnpluggedAfter(10))
-    qtbot.waitUntil(lambda: "stopped delivering frames" in window._banner, timeout=5000)
-    assert "Retrying" in window._banner
-    assert window.view.image is not None and window._shown.shape == (120, 160, 3)
-    assert not np.array_equal(window._shown[-10:], solid("red", (120, 160))[-10:])  # banner drawn
+    qtbot.waitUntil(lambda: "stopped delivering frames" in window.view.banner, timeout=5000)
+    assert "Retrying" in window.view.banner
+    assert window.view.image is not None and window.view.shown.shape == (120, 160, 3)
+    red = solid("red", (120, 160))
+    assert not np.array_equal(window.view.shown[-10:], red[-10:])  # banner drawn
     window.switch_source(SolidSource("blue"))  # the person can switch away at any time
     qtbot.waitUntil(lambda: "solid blue" in window.windowTitle(), timeout=5000)
-    assert window._banner == ""
+    assert window.view.banner == ""
 
 
 def test_source_menu_lists_the_cameras_that_open(make_window, qtbot):
     window = make_window()
-    window.cameras_found.emit([0, 2])
+    window.source_menu.list_cameras([0, 2])
     texts = [a.text() for a in window.source_menu.actions()]
     assert texts[:2] == ["Camera 0", "Camera 2"] and "&Demo stream" in texts
-    window.cameras_found.emit([])
+    window.source_menu.list_cameras([])
     first = window.source_menu.actions()[0]
     assert first.text() == "No camera found" and not first.isEnabled()
     window.switch_source(SolidSource("green"))
@@ -195,10 +196,10 @@ def test_a_live_probe_paints_its_newest_value_on_the_video_and_can_be_removed(
     window.set_live_probe("mean", lambda image, clf: float(image.mean()), paint)
     qtbot.waitUntil(lambda: any(value for value in seen), timeout=20000)
     painted_more(window, qtbot)
-    assert tuple(window._shown[-1, -1]) == (255, 0, 255)
+    assert tuple(window.view.shown[-1, -1]) == (255, 0, 255)
     window.set_live_probe("mean", None)
     painted_more(window, qtbot)
-    assert np.array_equal(window._shown[-10:, -10:], solid("green", (120, 160))[-10:, -10:])
+    assert np.array_equal(window.view.shown[-10:, -10:], solid("green", (120, 160))[-10:, -10:])
 
 
 def test_closing_during_training_stops_it_and_leaves_no_partial_file(

@@ -101,9 +101,9 @@ def test_the_live_toggle_shows_clean_and_attacked_predictions(make_window, qtbot
     assert tool.clean.texts()[0] == "green" and len(tool.attacked.texts()) == 3
     qtbot.waitUntil(lambda: tool.attacked.texts()[0] != "green", timeout=5000)  # fooled
     assert tool.summary.text().startswith("Fooled: L∞ 16")
-    assert "attack" in window._painters
+    assert "attack" in window.view.painters
     tool.toggle.setChecked(False)
-    assert "attack" not in window._painters and tool.attacked.texts() == []
+    assert "attack" not in window.view.painters and tool.attacked.texts() == []
 
 
 def test_robustness_curve_runs_stops_and_exports(qtbot, workspace, tmp_path, monkeypatch):

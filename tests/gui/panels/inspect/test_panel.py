@@ -93,18 +93,20 @@ def test_grad_cam_toggle_paints_an_overlay_on_the_live_view(make_window, qtbot, 
     raw = solid("blue", (120, 160))
 
     def overlaid():
-        shown = window._shown
+        shown = window.view.shown
         return shown is not None and not np.array_equal(shown[-20:, 30:130], raw[-20:, 30:130])
 
-    qtbot.waitUntil(lambda: window._shown is not None, timeout=5000)
+    qtbot.waitUntil(lambda: window.view.shown is not None, timeout=5000)
     assert not overlaid()
     window.inspect.gradcam_toggle.setChecked(True)
     qtbot.waitUntil(overlaid, timeout=10000)
-    shown = window._shown
+    shown = window.view.shown
     assert np.array_equal(shown[-20:, :15], raw[-20:, :15])  # outside the square the model saw
     window.inspect.gradcam_toggle.setChecked(False)
     qtbot.waitUntil(lambda: not overlaid(), timeout=5000)
-    assert np.array_equal(window._shown, draw_labels(raw, window._labels, window._banner))
+    assert np.array_equal(
+        window.view.shown, draw_labels(raw, window.view.labels, window.view.banner)
+    )
 
 
 def test_still_image_grad_cam_feature_visualization_and_saving(panel, qtbot, tmp_path, workspace):
