@@ -14,9 +14,9 @@ from engine.workspace.store import Workspace
 class LiveLink(QObject):
     """The live view as the panels see it: its newest frame and results, its model, its tools.
 
-    MainWindow hands one to every panel it builds (its WindowLink answers from the window). On
-    its own, as a panel test builds it, it is a live view that never started: no frame, no
-    model, no signals, and the calls change nothing.
+    MainWindow hands one to every panel it builds (its WindowLink answers from the window's
+    LiveView, stream and LiveModel). On its own, as a panel test builds it, it is a live view
+    that never started: no frame, no model, no signals, and the calls change nothing.
 
     ``result(Result)`` follows each live result shown, the extras of the probes included;
     ``frame(Frame)`` each frame shown.
@@ -36,7 +36,8 @@ class LiveLink(QObject):
         return None
 
     def newest_frame(self) -> np.ndarray | None:
-        """The newest frame shown, RGB uint8 (H, W, 3), or None before the first."""
+        """The newest frame as it came (no labels or overlay), RGB uint8 (H, W, 3), or None
+        before the first."""
         return None
 
     def set_probe(self, name: str, probe: Callable | None, paint: Callable | None = None) -> None:
