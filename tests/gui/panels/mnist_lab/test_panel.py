@@ -9,18 +9,16 @@ from engine.mnist import lab
 from gui.core.live_link import LiveLink
 from gui.panels.mnist_lab.panel import MnistPanel, sample_grid
 from tests.helpers.files import real_data, write_idx_folder
+from tests.helpers.gui import show_alone
 
 
 @pytest.fixture
 def panel(qtbot, workspace, tmp_path):
-    widget = MnistPanel(LiveLink(workspace))
-    qtbot.addWidget(widget)
-    widget.show()
+    widget = show_alone(qtbot, MnistPanel(LiveLink(workspace)))
     widget.set_data(
         datasets.load_idx_folder(write_idx_folder(tmp_path / "idx", n_train=2000, n_test=200))
     )
-    yield widget
-    widget.shutdown()
+    return widget
 
 
 def choose(panel, key):
