@@ -32,7 +32,8 @@ def write_idx(path, array: np.ndarray, gz: bool = False):
         f">{array.ndim}I", *array.shape
     )
     data = header + array.astype(np.uint8).tobytes()
-    (gzip.open if gz else open)(path, "wb").write(data)
+    with (gzip.open if gz else open)(path, "wb") as out:
+        out.write(data)
     return path
 
 

@@ -44,7 +44,8 @@ def test_grayscale_sixteen_bit_cmyk_alpha_and_palette_become_rgb(tmp_path):
 
     deep = gray.astype(np.uint16) * 257  # 16-bit: 0..65535
     decoded = photos.decode(save(Image.fromarray(deep), tmp_path / "deep.png"))
-    assert Image.open(tmp_path / "deep.png").mode.startswith("I")
+    with Image.open(tmp_path / "deep.png") as written:
+        assert written.mode.startswith("I")
     assert decoded.dtype == np.uint8 and np.abs(decoded[..., 1].astype(int) - gray).max() <= 1
 
     cmyk = Image.fromarray(gradient()).convert("CMYK")

@@ -46,7 +46,7 @@ def _malicious(tmp_path):
         [
             keras.Input((4,)),
             keras.layers.Dense(2),
-            keras.layers.Lambda(lambda x: (open(path, "w").write("pwned"), x)[1]),
+            keras.layers.Lambda(lambda x: (open(path, "w").close(), x)[1]),
         ]
     )
     canary.unlink()  # building the model ran the lambda once, here, on purpose
