@@ -3,8 +3,8 @@
 Packages, lower ones never importing higher ones (import-linter checks it):
 
 - ``app``: starts the window (initial source and model, logging to the workspace).
-- ``main_window``: the live view and a tab per panel; it builds the panels, hands each a
-  LiveLink and shuts them down when it closes.
+- ``main_window``: the window shell: it wires the stream to the Live tab, builds the other
+  panels, hands each a LiveLink, and shuts them all down when it closes.
 - ``panels``: one package per tab, independent of each other.
 - ``widgets``: pieces the panels share (frame view, label bars, model picker, results, draw pad).
 - ``core``: the job layer, the LiveLink, numpy-to-QImage, the stream's signals.

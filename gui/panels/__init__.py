@@ -1,6 +1,6 @@
 """One package per tab, each independent of the others (import-linter checks it).
 
-- ``live``: the controls beside the video (model, top-k, smoothing, live tools).
+- ``live``: the video with its overlay, the live model and its controls, sources, status line.
 - ``mnist_lab``: the course's MNIST networks trained and compared point-and-click.
 - ``collect_train``: collect images into classes and fine-tune a network on them.
 - ``inspect``: a model's layers, filters, activations, feature visualization, Grad-CAM.
