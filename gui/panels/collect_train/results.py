@@ -4,11 +4,10 @@ whose cells open the validation images behind them."""
 from __future__ import annotations
 
 import numpy as np
-import pyqtgraph as pg
-from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QHeaderView, QLabel, QVBoxLayout, QWidget
 
 from gui.panels.collect_train.thumbs import ThumbnailFiller, icon_grid
+from gui.widgets.curves import Series, TrainingCurves
 from gui.widgets.results import ResultsView
 
 STAGES = {"head": "#1f77b4", "fine-tuning": "#d62728"}
@@ -85,14 +84,9 @@ class Curves(QWidget):
         )
         key.setWordWrap(True)
         layout.addWidget(key)
-        self.loss_plot = pg.PlotWidget(title="Loss")
-        self.accuracy_plot = pg.PlotWidget(title="Accuracy")
-        for plot in (self.loss_plot, self.accuracy_plot):
-            plot.setBackground("w")
-            plot.showGrid(x=True, y=True, alpha=0.3)
-            plot.setLabel("bottom", "epoch")
-            plot.addLegend(offset=(-10, 10))
-            layout.addWidget(plot)
+        self.plots = TrainingCurves(side_by_side=False)
+        self.loss_plot, self.accuracy_plot = self.plots.loss_plot, self.plots.accuracy_plot
+        layout.addWidget(self.plots)
         self.clear()
 
     def clear(self) -> None:
@@ -105,33 +99,11 @@ class Curves(QWidget):
         self.redraw()
 
     def redraw(self) -> None:
-        self.loss_plot.clear()
-        self.accuracy_plot.clear()
-        offset = 0
+        series, first = [], 1
         for stage, colour in STAGES.items():
-            history = self.history[stage]
-            for key, plot in (("loss", self.loss_plot), ("accuracy", self.accuracy_plot)):
-                for name, style in (
-                    (key, Qt.PenStyle.SolidLine),
-                    (f"val_{key}", Qt.PenStyle.DashLine),
-                ):
-                    values = history.get(name, [])
-                    if values:
-                        plot.plot(
-                            range(offset + 1, offset + len(values) + 1),
-                            values,
-                            symbol="o",
-                            symbolSize=5,
-                            symbolBrush=colour,
-                            pen=pg.mkPen(colour, width=2, style=style),
-                            name=stage if name == key else None,
-                        )
-            offset += len(history.get("loss", []))
-        if not offset:  # before the first epoch: say what will appear
-            for plot, what in ((self.loss_plot, "loss"), (self.accuracy_plot, "accuracy")):
-                hint = pg.TextItem(f"{what}: drawn while training", color="#777", anchor=(0.5, 0.5))
-                hint.setPos(0.5, 0.5)
-                plot.addItem(hint)
+            series.append(Series(stage, colour, self.history[stage], first))
+            first += len(self.history[stage].get("loss", []))
+        self.plots.draw(series)
 
     def points(self) -> int:
-        return sum(len(item.xData) for item in self.loss_plot.listDataItems())
+        return self.plots.points()

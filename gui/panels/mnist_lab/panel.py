@@ -225,7 +225,7 @@ class MnistPanel(QWidget):
         ]
         if self._live:
             curves.append((len(self.runs), f"#{len(self.runs) + 1} training…", self._live))
-        self.curves.draw(curves)
+        self.curves.draw_runs(curves)
 
     # -- export ------------------------------------------------------------------------------
     def table_rows(self) -> list[list[str]]:

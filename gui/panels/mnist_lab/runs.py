@@ -7,63 +7,34 @@ import csv
 import io
 from pathlib import Path
 
-import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QFileDialog,
-    QHBoxLayout,
     QMessageBox,
     QTableWidget,
     QTableWidgetItem,
-    QWidget,
 )
 
 from engine.mnist import lab
+from gui.widgets.curves import Series, TrainingCurves
 
 COLUMNS = ["Architecture", "Parameters", "Optimizer", "Epochs", "CPU s", "Error"]
 PALETTE = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf"]
 
 
-class Curves(QWidget):
-    """Loss and accuracy per epoch side by side: solid for training, dashed for test."""
+class Curves(TrainingCurves):
+    """Loss and accuracy per epoch side by side, one colour a run: solid training, dashed test."""
 
     def __init__(self, parent=None):
-        super().__init__(parent)
-        self.loss_plot = pg.PlotWidget(title="Loss per epoch (solid: train, dashed: test)")
-        self.accuracy_plot = pg.PlotWidget(title="Accuracy per epoch")
-        self.loss_plot.addLegend(offset=(-10, 10))  # losses fall: top right stays clear
-        self.accuracy_plot.addLegend(offset=(-10, -30))  # accuracies rise: bottom right
-        for plot in (self.loss_plot, self.accuracy_plot):
-            plot.setBackground("w")
-            plot.showGrid(x=True, y=True, alpha=0.3)
-            plot.setLabel("bottom", "epoch")
-        plots = QHBoxLayout(self)
-        plots.setContentsMargins(0, 0, 0, 0)
-        plots.addWidget(self.loss_plot)
-        plots.addWidget(self.accuracy_plot)
+        super().__init__(
+            "Loss per epoch (solid: train, dashed: test)", "Accuracy per epoch", parent=parent
+        )
 
-    def draw(self, curves: list[tuple[int, str, dict]]) -> None:
+    def draw_runs(self, curves: list[tuple[int, str, dict]]) -> None:
         """Redraw from (run number, legend, Keras history) triples; the number picks the colour."""
-        self.loss_plot.clear()
-        self.accuracy_plot.clear()
-        for i, label, history in curves:
-            colour = PALETTE[i % len(PALETTE)]
-            for key, plot in (("loss", self.loss_plot), ("accuracy", self.accuracy_plot)):
-                for name, style in (
-                    (key, Qt.PenStyle.SolidLine),
-                    (f"val_{key}", Qt.PenStyle.DashLine),
-                ):
-                    values = history.get(name, [])
-                    if values:
-                        plot.plot(
-                            range(1, len(values) + 1),
-                            values,
-                            symbol="o",
-                            symbolSize=5,
-                            pen=pg.mkPen(colour, width=2, style=style),
-                            symbolBrush=colour,
-                            name=label if name == key else None,
-                        )
+        self.draw(
+            [Series(label, PALETTE[i % len(PALETTE)], history) for i, label, history in curves]
+        )
 
 
 class RunTable(QTableWidget):
