@@ -57,7 +57,8 @@ def test_closing_while_the_record_button_is_held(make_window, qtbot, workspace, 
     window, collect = recording_window(make_window, qtbot, monkeypatch)
     qtbot.mousePress(collect.record_button, Qt.MouseButton.LeftButton)
     files = closed_while_recording(window, collect, qtbot, workspace)
-    assert Image.open(files[0]).size == (160, 120)
+    with Image.open(files[0]) as first:
+        assert first.size == (160, 120)
 
 
 def test_closing_during_a_burst(make_window, qtbot, workspace, monkeypatch):
