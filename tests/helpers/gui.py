@@ -73,14 +73,13 @@ def wait_for_attack(panel, qtbot, eps=None):
 class StandInLink(LiveLink):
     """The live view for a panel built alone: a fixed live ``classifier`` (None: no model),
     frames read from ``frames`` (a Source; None: no frame), and a record of what the panel
-    asked of the live view (``probes``, ``tools``, ``holds``, ``refreshes``, ``chosen``,
-    ``said``)."""
+    asked of it: ``holds`` (holder, held), ``refreshes`` (a count) and ``chosen`` (models to
+    run live). Probes, tools and status lines go nowhere, as LiveLink's do."""
 
     def __init__(self, workspace, classifier=None, frames=None):
         super().__init__(workspace)
         self._classifier, self.frames = classifier, frames
-        self.probes, self.tools, self.holds, self.chosen, self.said = {}, [], [], [], []
-        self.refreshes = 0
+        self.holds, self.chosen, self.refreshes = [], [], 0
 
     @property
     def classifier(self):
@@ -88,15 +87,6 @@ class StandInLink(LiveLink):
 
     def newest_frame(self):
         return None if self.frames is None else self.frames.read()
-
-    def set_probe(self, name, probe, paint=None):
-        if probe is None:
-            self.probes.pop(name, None)
-        else:
-            self.probes[name] = (probe, paint)
-
-    def add_tool(self, widget):
-        self.tools.append(widget)
 
     def hold_live(self, holder, held):
         self.holds.append((holder, held))
@@ -106,9 +96,6 @@ class StandInLink(LiveLink):
 
     def choose_model(self, choice):
         self.chosen.append(choice)
-
-    def say(self, text, msecs=4000):
-        self.said.append(text)
 
 
 def live_classifier(info):
