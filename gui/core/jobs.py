@@ -165,6 +165,7 @@ class Job(QObject):
             },
         )
         self._runs.append(run)
+        self._began(run)  # before the worker can report: it may report at once
         # superqt's start() waits a timer tick while an event loop runs; a wait() meanwhile
         # (closing the window) would block that tick and never see the run begin.
         QThreadPool.globalInstance().start(run.worker)
@@ -184,6 +185,9 @@ class Job(QObject):
                 log.warning("%s: a worker still runs after %d ms", self.name, msecs)
                 return False
         return True
+
+    def _began(self, run: Run) -> None:
+        """Called as ``run`` is handed to a worker thread."""
 
     def _reports(self, run: Run) -> bool:
         """Whether ``run``'s progress and end are passed on (all runs here)."""
@@ -233,8 +237,7 @@ class LatestJob(Job):
         if self.one_at_a_time and self._runs:
             self._waiting = work
             return None
-        self._newest = super().start(work)
-        return self._newest
+        return super().start(work)
 
     def drop(self) -> None:
         """Report nothing of the requests made so far (the person chose something else)."""
@@ -244,6 +247,9 @@ class LatestJob(Job):
     def stop(self) -> None:
         self._waiting = None
         super().stop()
+
+    def _began(self, run: Run) -> None:
+        self._newest = run
 
     def _overtake(self) -> None:
         if self._newest is not None:
@@ -258,7 +264,7 @@ class LatestJob(Job):
         super()._ended(run, value, error)
         if self._waiting is not None and not self._runs:
             work, self._waiting = self._waiting, None
-            self._newest = Job.start(self, work)
+            Job.start(self, work)
 
 
 def workers_busy() -> bool:

@@ -7,6 +7,7 @@ import threading
 import pytest
 from PySide6.QtCore import QObject, QThreadPool
 
+from gui.core import jobs
 from gui.core.jobs import Job, LatestJob, describe, stop_and_wait
 
 
@@ -221,3 +222,28 @@ def test_a_generator_reports_what_it_yields_and_stops_between_values(qtbot, owne
     gate.set()
     qtbot.waitUntil(lambda: bool(heard.of("finished")), timeout=5000)
     assert heard.of("progress") == [(0,), (1,), (2,)]  # nothing after the stop
+
+
+def test_the_newest_run_is_heard_from_its_very_first_report(qtbot, owner, monkeypatch):
+    """A worker that reports before ``start`` returns (a free thread, a quick generator) is
+    already the newest run: none of its reports is dropped."""
+
+    class AtOnce:  # a pool whose worker runs before start() returns
+        @staticmethod
+        def globalInstance():
+            return AtOnce
+
+        @staticmethod
+        def start(worker):
+            worker.run()
+
+    monkeypatch.setattr(jobs, "QThreadPool", AtOnce)
+    job = LatestJob(owner, "thumbnails")
+    heard = Heard(job)
+
+    def thumbnails(run):
+        yield from ("first", "second")
+
+    job.start(thumbnails)
+    qtbot.waitUntil(lambda: bool(heard.of("finished")), timeout=5000)
+    assert heard.of("progress") == [("first",), ("second",)]
