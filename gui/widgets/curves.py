@@ -7,7 +7,7 @@ from typing import NamedTuple
 
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QBoxLayout, QWidget
+from PySide6.QtWidgets import QBoxLayout, QLabel, QVBoxLayout, QWidget
 
 STYLES = (("", Qt.PenStyle.SolidLine), ("val_", Qt.PenStyle.DashLine))
 
@@ -30,24 +30,30 @@ class TrainingCurves(QWidget):
         loss_title: str = "Loss",
         accuracy_title: str = "Accuracy",
         *,
+        key: str = "",
         side_by_side: bool = True,
         parent=None,
     ):
         super().__init__(parent)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        if key:  # a line above the plots: a long plot title would widen its plot past the view
+            self.key = QLabel(key)
+            self.key.setWordWrap(True)
+            layout.addWidget(self.key)
         self.loss_plot = pg.PlotWidget(title=loss_title)
         self.accuracy_plot = pg.PlotWidget(title=accuracy_title)
         self.loss_plot.addLegend(offset=(-10, 10))  # losses fall: the top right stays clear
         self.accuracy_plot.addLegend(offset=(-10, -30))  # accuracies rise: the bottom right
-        direction = (
+        plots = QBoxLayout(
             QBoxLayout.Direction.LeftToRight if side_by_side else QBoxLayout.Direction.TopToBottom
         )
-        layout = QBoxLayout(direction, self)
-        layout.setContentsMargins(0, 0, 0, 0)
         for plot in (self.loss_plot, self.accuracy_plot):
             plot.setBackground("w")
             plot.showGrid(x=True, y=True, alpha=0.3)
             plot.setLabel("bottom", "epoch")
-            layout.addWidget(plot)
+            plots.addWidget(plot)
+        layout.addLayout(plots)
         self.draw([])
 
     def draw(self, series: Iterable[Series]) -> None:

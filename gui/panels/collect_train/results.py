@@ -4,7 +4,7 @@ whose cells open the validation images behind them."""
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtWidgets import QHeaderView, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHeaderView, QLabel
 
 from gui.panels.collect_train.thumbs import ThumbnailFiller, icon_grid
 from gui.widgets.curves import Series, TrainingCurves
@@ -71,22 +71,16 @@ class FileResultsView(ResultsView):
         )
 
 
-class Curves(QWidget):
+class Curves(TrainingCurves):
     """Loss and accuracy per epoch, train solid and validation dashed; stage 2 follows stage 1."""
 
     def __init__(self, parent=None):
-        super().__init__(parent)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        key = QLabel(
-            "Solid: training, dashed: validation. Blue: stage 1 (the head), red: stage 2 "
-            "(fine-tuning)."
+        super().__init__(
+            key="Solid: training, dashed: validation. Blue: stage 1 (the head), red: stage 2 "
+            "(fine-tuning).",
+            side_by_side=False,
+            parent=parent,
         )
-        key.setWordWrap(True)
-        layout.addWidget(key)
-        self.plots = TrainingCurves(side_by_side=False)
-        self.loss_plot, self.accuracy_plot = self.plots.loss_plot, self.plots.accuracy_plot
-        layout.addWidget(self.plots)
         self.clear()
 
     def clear(self) -> None:
@@ -103,7 +97,4 @@ class Curves(QWidget):
         for stage, colour in STAGES.items():
             series.append(Series(stage, colour, self.history[stage], first))
             first += len(self.history[stage].get("loss", []))
-        self.plots.draw(series)
-
-    def points(self) -> int:
-        return self.plots.points()
+        self.draw(series)

@@ -27,7 +27,11 @@ class Curves(TrainingCurves):
 
     def __init__(self, parent=None):
         super().__init__(
-            "Loss per epoch (solid: train, dashed: test)", "Accuracy per epoch", parent=parent
+            "Loss per epoch",
+            "Accuracy per epoch",
+            key="Solid: training, dashed: test. One colour a run; the ticks in the table choose "
+            "the runs shown.",
+            parent=parent,
         )
 
     def draw_runs(self, curves: list[tuple[int, str, dict]]) -> None:
