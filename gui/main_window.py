@@ -16,6 +16,7 @@ from engine.live.frames import Result
 from engine.live.stream import LiveStream
 from engine.models import zoo
 from engine.workspace.store import Workspace
+from gui.core.jobs import Job, deadline
 from gui.core.live_link import LiveLink
 from gui.core.workers import GarbagePolicy, StreamBridge
 from gui.panels.adversarial.panel import AdversarialPanel
@@ -228,6 +229,9 @@ class MainWindow(QMainWindow):
         the Live tab's own work, waiting for their workers: nothing is left half-written."""
         self.hide()  # a model still loading may take seconds to finish: don't look frozen
         self.stream.stop()
+        for job in self.findChildren(Job):
+            job.stop()  # every part unwinds at once; each then waits for its own
+        until = deadline()
         for part in (*self.panels, self.live_model, self.source_menu, self.status_label):
-            part.shutdown()
+            part.shutdown(until)
         super().closeEvent(event)

@@ -7,7 +7,7 @@ the ``Run``: ``run.cancel`` is that run's own threading.Event (a run still unwin
 the next run's flag cleared) and ``run.report(*values)`` arrives as ``progress``. An exception
 in the work is logged with its traceback (to the workspace's lab.log) and reaches the panel as a
 sentence through ``failure``. ``stop()`` sets the cancel flags and ``wait()`` waits for the
-workers, so that closing the window is deterministic::
+workers; ``shut_down`` does both and silences the jobs, so that closing is deterministic::
 
     job = Job(self, "MNIST training")
     job.progress.connect(self._progress)  # the tuple the work reported
@@ -25,7 +25,7 @@ import time
 import warnings
 from collections.abc import Callable, Iterable
 
-from PySide6.QtCore import QObject, QThreadPool, Signal, Slot
+from PySide6.QtCore import QObject, Qt, QThreadPool, Signal, Slot
 from superqt.utils import FunctionWorker, create_worker
 
 log = logging.getLogger(__name__)
@@ -62,11 +62,13 @@ class Run:
         self.ended = threading.Event()  # set on the worker thread after its last signal
         self.overtaken = False  # a newer request replaced it: it reports nothing
         self.worker: _Worker | None = None
+        self.relay: _Relay | None = None
         self._job = job
 
     def report(self, *values) -> None:
-        """Called by the work on its thread; the job emits ``progress(values)`` from there, so
-        a slot connected directly counts reports as they happen."""
+        """Called by the work on its thread. A Job emits ``progress(values)`` from there, so a
+        slot connected directly counts reports as they happen; a LatestJob from the GUI thread,
+        once it has checked that the run is still the newest."""
         self._job._progress(self, values)
 
 
@@ -85,7 +87,7 @@ class _Worker(FunctionWorker):
 
 
 class _Relay(QObject):
-    """Brings one run's end to its job on the GUI thread; gone after the run's last signal."""
+    """Brings one run's end to its job on the GUI thread."""
 
     def __init__(self, job: Job, run: Run):
         super().__init__(job)
@@ -105,8 +107,7 @@ class _Relay(QObject):
 
     @Slot()
     def finished(self) -> None:
-        self.run.worker = None  # as superqt does: the last reference goes on the GUI thread
-        self.deleteLater()
+        self.job._retire(self.run)
 
 
 def _call(work: Callable[[Run], object], run: Run):
@@ -144,6 +145,8 @@ class Job(QObject):
         super().__init__(parent)
         self.name = name or type(parent).__name__
         self._runs: list[Run] = []
+        self._retired: list[Run] = []  # ended runs whose worker objects are still kept
+        self._closed = False  # its owner is going away: nothing more is reported
 
     @property
     def running(self) -> bool:
@@ -152,8 +155,9 @@ class Job(QObject):
 
     def start(self, work: Callable[[Run], object]) -> Run:
         """Call ``work(run)`` on a worker thread with a fresh Run."""
+        self._release()
         run = Run(self)
-        relay = _Relay(self, run)
+        run.relay = relay = _Relay(self, run)
         run.worker = create_worker(
             _call,
             work,
@@ -176,6 +180,11 @@ class Job(QObject):
         for run in self._runs:
             run.cancel.set()
 
+    def close(self) -> None:
+        """Stop every run, and report nothing more: no progress, result or failure."""
+        self._closed = True
+        self.stop()
+
     def wait(self, msecs: int = WAIT_MS) -> bool:
         """Wait up to ``msecs`` for the workers of the runs started so far to end; True when
         none is left. Their results still arrive as signals, once the event loop runs."""
@@ -184,14 +193,30 @@ class Job(QObject):
             if not run.ended.wait(max(0.0, deadline - time.monotonic())):
                 log.warning("%s: a worker still runs after %d ms", self.name, msecs)
                 return False
+        self._release()
         return True
 
     def _began(self, run: Run) -> None:
         """Called as ``run`` is handed to a worker thread."""
 
+    def _retire(self, run: Run) -> None:
+        """``run``'s last signal has arrived: its worker objects go once its thread is done."""
+        self._retired.append(run)
+        self._release()
+
+    def _release(self) -> None:
+        # A worker and its signal emitter may be freed only here on the GUI thread, once the
+        # worker thread has left them: freed there while the GUI thread disconnected the
+        # relay, they crashed the process (a segfault, about 1 run in 15 of the job tests).
+        ended = [run for run in self._retired if run.ended.is_set()]
+        for run in ended:
+            self._retired.remove(run)
+            run.relay.deleteLater()
+            run.relay = run.worker = None
+
     def _reports(self, run: Run) -> bool:
-        """Whether ``run``'s progress and end are passed on (all runs here)."""
-        return True
+        """Whether ``run``'s progress and end are passed on: all runs, until the job closes."""
+        return not self._closed
 
     def _progress(self, run: Run, values) -> None:  # on the worker thread
         if self._reports(run):
@@ -221,11 +246,14 @@ class LatestJob(Job):
     was waiting: quick slider moves end with the newest setting, never with a queue.
     """
 
+    _reported = Signal(object, object)  # (run, values), from a worker to the GUI thread
+
     def __init__(self, parent: QObject, name: str = "", *, one_at_a_time: bool = False):
         super().__init__(parent, name)
         self.one_at_a_time = one_at_a_time
         self._newest: Run | None = None
         self._waiting: Callable[[Run], object] | None = None
+        self._reported.connect(self._deliver, Qt.ConnectionType.QueuedConnection)
 
     @property
     def running(self) -> bool:
@@ -257,8 +285,17 @@ class LatestJob(Job):
             self._newest.cancel.set()
 
     def _reports(self, run: Run) -> bool:
-        # also asked on worker threads, for progress: a report racing a newer start may pass
-        return run is self._newest and self._waiting is None
+        return super()._reports(run) and run is self._newest and self._waiting is None
+
+    def _progress(self, run: Run, values) -> None:  # on the worker thread
+        # Asked on the GUI thread instead, when the report arrives: a run overtaken while its
+        # reports were on their way says nothing more.
+        self._reported.emit(run, values)
+
+    @Slot(object, object)
+    def _deliver(self, run: Run, values) -> None:
+        if self._reports(run):
+            self.progress.emit(values)
 
     def _ended(self, run: Run, value, error) -> None:
         super()._ended(run, value, error)
@@ -272,10 +309,17 @@ def workers_busy() -> bool:
     return QThreadPool.globalInstance().activeThreadCount() > 0
 
 
-def stop_and_wait(jobs: Iterable[Job], msecs: int = WAIT_MS) -> bool:
-    """Stop every job in ``jobs``, then wait for their workers, ``msecs`` in all."""
+def deadline(msecs: int = WAIT_MS) -> float:
+    """The time.monotonic() at which a wait of ``msecs`` from now ends."""
+    return time.monotonic() + msecs / 1000
+
+
+def shut_down(jobs: Iterable[Job], until: float | None = None) -> bool:
+    """Close every job in ``jobs`` (their runs stop, none reports again), then wait for their
+    workers until ``until`` (a time.monotonic(); by default WAIT_MS from now); True when none is
+    left running."""
     jobs = list(jobs)
     for job in jobs:
-        job.stop()
-    deadline = time.monotonic() + msecs / 1000
-    return all(job.wait(max(0, round(1000 * (deadline - time.monotonic())))) for job in jobs)
+        job.close()
+    until = deadline() if until is None else until
+    return all(job.wait(max(0, round(1000 * (until - time.monotonic())))) for job in jobs)

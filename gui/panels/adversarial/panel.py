@@ -31,7 +31,7 @@ from engine.adversarial.robustness import Crafted, craft, frame_pixels, sample_f
 from engine.data import datasets, photos
 from engine.models import zoo
 from engine.workspace.store import ModelInfo, atomic_write_bytes
-from gui.core.jobs import Job, LatestJob, stop_and_wait
+from gui.core.jobs import Job, LatestJob, shut_down
 from gui.core.live_link import LiveLink
 from gui.panels.adversarial.curve import RobustnessBox
 from gui.panels.adversarial.live_attack import LiveAttackTool
@@ -160,9 +160,10 @@ class AdversarialPanel(QWidget):
         self.refresh_models()
         self._settings_changed()
 
-    def shutdown(self) -> None:
-        """Stop a robustness curve after its current batch and wait for every worker."""
-        stop_and_wait(self.findChildren(Job))
+    def shutdown(self, until: float | None = None) -> None:
+        """Stop a robustness curve after its current batch and wait for every worker until ``until``
+        (the window closes); nothing is reported after."""
+        shut_down(self.findChildren(Job), until)
 
     def showEvent(self, event) -> None:
         self.refresh_models()

@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QScrollArea, QSplitter, QTabWidget, QVBoxLayout, Q
 
 from engine.data import split as splitting
 from engine.models import zoo
-from gui.core.jobs import Job, stop_and_wait
+from gui.core.jobs import Job, shut_down
 from gui.core.live_link import LiveLink
 from gui.panels.collect_train.base import BaseProblem, missing_weights_text
 from gui.panels.collect_train.collect import CollectView
@@ -101,12 +101,12 @@ class FinetunePanel(QWidget):
         if self.info is not None:
             self.link.choose_model(self.info)
 
-    def shutdown(self) -> None:
+    def shutdown(self, until: float | None = None) -> None:
         """Stop recording, a training run (after its current step) and every worker, and wait
-        for them (the window closes)."""
+        for them until ``until`` (the window closes). Nothing is reported after."""
         self.form.picker.hold_warm_up()
         self.collect.stop_recording()
-        stop_and_wait(self.findChildren(Job))
+        shut_down(self.findChildren(Job), until)
 
     # -- checks before training --------------------------------------------------------------
     def _scanned(self, dataset) -> None:

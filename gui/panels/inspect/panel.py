@@ -26,7 +26,7 @@ from engine.inspection.live import inspector_for
 from engine.models import zoo
 from engine.models.classifier import fit_to_input
 from engine.workspace.store import ModelInfo
-from gui.core.jobs import Job, LatestJob, stop_and_wait
+from gui.core.jobs import Job, LatestJob, shut_down
 from gui.core.live_link import LiveLink
 from gui.panels.inspect.gradients import FeatureView, GradCamView
 from gui.panels.inspect.live import LIVE, LiveFollower
@@ -129,9 +129,10 @@ class InspectPanel(QWidget):
         super().hideEvent(event)
         self._live_changed()  # another tab shows: live maps are not worth computing
 
-    def shutdown(self) -> None:
-        """Stop a feature visualization after its current step and wait for every worker."""
-        stop_and_wait(self.findChildren(Job))
+    def shutdown(self, until: float | None = None) -> None:
+        """Stop a feature visualization after its current step and wait for every worker until
+        ``until`` (the window closes); nothing is reported after."""
+        shut_down(self.findChildren(Job), until)
 
     # -- the model -----------------------------------------------------------------------------
     def choose_model(self, choice) -> None:

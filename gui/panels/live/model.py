@@ -10,7 +10,7 @@ from engine.live.stream import LiveStream
 from engine.models import zoo
 from engine.workspace import model_files
 from engine.workspace.store import ModelInfo
-from gui.core.jobs import LatestJob, stop_and_wait
+from gui.core.jobs import LatestJob, shut_down
 from gui.panels.live.panel import LivePanel
 
 
@@ -72,10 +72,9 @@ class LiveModel(QObject):
             return
         self.choose(info)
 
-    def shutdown(self) -> None:
-        """Forget the model loading now and wait for its worker (the window closes)."""
-        self.loader.drop()
-        stop_and_wait([self.loader])
+    def shutdown(self, until: float | None = None) -> None:
+        """Forget the model loading now and wait for its worker until ``until``."""
+        shut_down([self.loader], until)
 
     @Slot(object)
     def _download(self, report: tuple) -> None:

@@ -7,7 +7,7 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QFileDialog, QMenu, QWidget
 
 from engine.live import sources
-from gui.core.jobs import Job, stop_and_wait
+from gui.core.jobs import Job, shut_down
 
 
 class SourceMenu(QMenu):
@@ -57,9 +57,9 @@ class SourceMenu(QMenu):
             self.insertAction(self._camera_separator, action)
             self._camera_actions.append(action)
 
-    def shutdown(self) -> None:
-        """Stop a probe in progress and wait for it (the window closes)."""
-        stop_and_wait([self.job])
+    def shutdown(self, until: float | None = None) -> None:
+        """Stop a probe in progress and wait for it until ``until`` (the window closes)."""
+        shut_down([self.job], until)
 
     def _open_video(self) -> None:
         path, _ = QFileDialog.getOpenFileName(

@@ -7,7 +7,7 @@ from PySide6.QtWidgets import QLabel
 
 from engine import backend
 from engine.live.stream import LiveStream
-from gui.core.jobs import Job, stop_and_wait
+from gui.core.jobs import Job, shut_down
 from gui.widgets.frame_view import FrameView
 
 
@@ -41,10 +41,10 @@ class LiveStatus(QLabel):
             f"{model} · Keras {backend.select(None)} · {self.device}"
         )
 
-    def shutdown(self) -> None:
-        """Stop refreshing and wait for the device's description (the window closes)."""
+    def shutdown(self, until: float | None = None) -> None:
+        """Stop refreshing and wait for the device's description until ``until``."""
         self.timer.stop()
-        stop_and_wait([self.job])
+        shut_down([self.job], until)
 
     @Slot(object)
     def _set_device(self, description: str) -> None:

@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QHBoxLayout, QPushButton, QTabWidget, QVBoxLayout,
 from engine.data import datasets
 from engine.live.frames import Frame
 from engine.mnist import lab
-from gui.core.jobs import Job, stop_and_wait
+from gui.core.jobs import Job, shut_down
 from gui.core.live_link import LiveLink
 from gui.panels.mnist_lab.form import DataBox, NetworkForm, sample_grid  # noqa: F401 (the panel's API)
 from gui.panels.mnist_lab.runs import Curves, RunTable
@@ -213,9 +213,10 @@ class MnistPanel(QWidget):
         if self.isVisible() and frame.index % 6 == 0:  # a few times a second is plenty
             self.try_digit.show_camera_frame(frame.image)
 
-    def shutdown(self) -> None:
-        """Stop a training run after its current batch and wait for it (the window closes)."""
-        stop_and_wait(self.findChildren(Job))
+    def shutdown(self, until: float | None = None) -> None:
+        """Stop a training run after its current batch and wait for it until ``until`` (the window
+        closes); nothing is reported after."""
+        shut_down(self.findChildren(Job), until)
 
     def _redraw_curves(self) -> None:
         curves = [

@@ -3,12 +3,13 @@ sentences and logged with their traceback, and stopping and waiting for workers.
 
 import logging
 import threading
+import time
 
 import pytest
 from PySide6.QtCore import QObject, QThreadPool
 
 from gui.core import jobs
-from gui.core.jobs import Job, LatestJob, describe, stop_and_wait
+from gui.core.jobs import Job, LatestJob, describe, shut_down
 
 
 @pytest.fixture
@@ -132,6 +133,28 @@ def test_only_the_newest_request_is_reported(qtbot, owner):
     assert heard.of("result") == [("quick",)] and len(heard.of("finished")) == 1
 
 
+def test_reports_of_a_request_overtaken_while_they_travel_are_not_heard(qtbot, owner):
+    """The old request reported before the new one was made, but the GUI thread had not yet
+    taken its reports: they belong to what the person no longer asked for."""
+    job = LatestJob(owner)
+    heard = Heard(job)
+    reported, gate = threading.Event(), threading.Event()
+
+    def old(run):
+        for step in range(3):
+            run.report("old", step)
+        reported.set()
+        gate.wait(10)
+        return "old"
+
+    job.start(old)
+    assert reported.wait(5)  # three reports sent; no event processed on this thread yet
+    job.start(lambda run: run.report("new", 0) or "new")
+    gate.set()
+    qtbot.waitUntil(lambda: not job.running, timeout=5000)
+    assert heard.of("progress") == [(("new", 0),)] and heard.of("result") == [("new",)]
+
+
 def test_one_at_a_time_runs_the_newest_waiting_request_only(qtbot, owner):
     job = LatestJob(owner, one_at_a_time=True)
     heard = Heard(job)
@@ -155,8 +178,17 @@ def test_one_at_a_time_runs_the_newest_waiting_request_only(qtbot, owner):
     assert ran == ["first", "fourth"]  # one at a time, and only the newest waiting one
     assert heard.of("result") == [("fourth",)]
 
+    gate.clear()
+    job.start(request("first"))
+    qtbot.waitUntil(lambda: ran[-1] == "first", timeout=5000)
+    job.start(request("waiting"))
+    job.stop()  # Stop forgets the request that waits its turn
+    gate.set()
+    qtbot.waitUntil(lambda: not job.running, timeout=5000)
+    assert "waiting" not in ran
 
-def test_stop_and_wait_end_a_run_that_looks_at_its_flag(qtbot, owner):
+
+def test_stop_then_wait_end_a_run_that_looks_at_its_flag(qtbot, owner):
     job = Job(owner)
     heard = Heard(job)
     started = threading.Event()
@@ -170,9 +202,34 @@ def test_stop_and_wait_end_a_run_that_looks_at_its_flag(qtbot, owner):
     job.start(until_stopped)
     assert started.wait(5)
     assert job.wait(200) is False  # still running: the wait gives up
-    assert stop_and_wait([job], 5000)
-    assert job.wait(0)  # the worker has ended, before its result is delivered
+    job.stop()
+    assert job.wait(5000)
     qtbot.waitUntil(lambda: heard.of("result") == [("stopped",)], timeout=5000)
+
+
+def test_a_job_shut_down_ends_its_runs_and_says_nothing_after(qtbot, owner):
+    """Closing the window: the workers have ended when shut_down returns, and what they
+    returned (a stopped training run, a failure) no longer reaches the panel."""
+    job, latest = Job(owner), LatestJob(owner)
+    heard, heard_latest = Heard(job), Heard(latest)
+    started = threading.Semaphore(0)
+
+    def until_stopped(run, outcome):
+        started.release()
+        while not run.cancel.wait(0.01):
+            pass
+        if outcome == "fail":
+            raise OSError("disk full")
+        return outcome
+
+    job.start(lambda run: until_stopped(run, "fail"))  # a failure, and
+    latest.start(lambda run: until_stopped(run, "loaded model"))  # a result: neither heard
+    for _ in range(2):  # as many workers as this machine's pool may run at once
+        assert started.acquire(timeout=5)
+    assert shut_down([job, latest], until=time.monotonic() + 5)
+    assert job.wait(0) and latest.wait(0)  # every worker has ended
+    qtbot.wait(200)
+    assert heard.said == [] and heard_latest.said == []
 
 
 def test_a_request_overtaken_before_its_worker_began_is_skipped(qtbot, owner):
@@ -245,5 +302,5 @@ def test_the_newest_run_is_heard_from_its_very_first_report(qtbot, owner, monkey
         yield from ("first", "second")
 
     job.start(thumbnails)
-    qtbot.waitUntil(lambda: bool(heard.of("finished")), timeout=5000)
+    qtbot.waitUntil(lambda: len(heard.of("progress")) == 2, timeout=5000)
     assert heard.of("progress") == [("first",), ("second",)]

@@ -10,6 +10,7 @@ from PIL import Image
 from PySide6.QtWidgets import QFileDialog
 
 from engine.mnist import lab
+from gui.core.jobs import Job
 from gui.panels.adversarial.panel import AdversarialPanel
 from tests.helpers.files import real_data
 from tests.helpers.frames import SolidSource
@@ -149,4 +150,12 @@ def test_robustness_curve_runs_stops_and_exports(qtbot, workspace, tmp_path, mon
     box.stop_button.click()
     qtbot.waitUntil(lambda: not box.running, timeout=30000)
     assert box.curve.stopped and box.status.text().startswith("Stopped")
+
+    drawn = box.curve
+    box.run()  # the window closes during a curve: it ends at once and draws nothing
+    qtbot.waitUntil(lambda: box.bar.value() > 0, timeout=30000)
+    panel.shutdown()
+    assert all(job.wait(0) for job in panel.findChildren(Job))
+    qtbot.wait(300)
+    assert box.curve is drawn
     keras.backend.clear_session()

@@ -10,6 +10,7 @@ from engine.inspection.live import inspector_for
 from engine.inspection.pictures import filter_tiles, tile_grid
 from engine.live.overlay import draw_labels
 from engine.models.classifier import fit_to_input
+from gui.core.jobs import Job
 from gui.panels.inspect.panel import InspectPanel
 from tests.helpers.frames import COLOURS, SolidSource, solid
 from tests.helpers.gui import StandInLink, inspecting, live_classifier, open_inspect, show_alone
@@ -143,6 +144,14 @@ def test_still_image_grad_cam_feature_visualization_and_saving(panel, qtbot, tmp
     panel.features.stop_button.click()
     qtbot.waitUntil(lambda: panel.features.run_button.isEnabled(), timeout=20000)
     assert "(stopped)" in panel.features.caption.text()
+
+    panel.run_feature()  # the window closes during an ascent: it ends at once, says nothing
+    qtbot.waitUntil(lambda: panel.features.bar.value() >= 2, timeout=20000)
+    caption = panel.features.caption.text()
+    panel.shutdown()
+    assert all(job.wait(0) for job in panel.findChildren(Job))
+    qtbot.wait(300)
+    assert panel.features.caption.text() == caption
 
 
 def test_a_nested_workspace_model_can_be_picked(panel, link, qtbot, workspace):

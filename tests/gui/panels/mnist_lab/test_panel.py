@@ -6,6 +6,7 @@ from PySide6.QtCore import Qt
 
 from engine.data import datasets
 from engine.mnist import lab
+from gui.core.jobs import Job
 from gui.core.live_link import LiveLink
 from gui.panels.mnist_lab.panel import MnistPanel, sample_grid
 from tests.helpers.files import real_data, write_idx_folder
@@ -221,3 +222,18 @@ def test_the_challenge_preset_sets_its_batch_and_schedule_and_a_budget_stops_the
     qtbot.waitUntil(lambda: not panel.job.running, timeout=10000)
     assert calls[0]["schedule"] == "cosine" and calls[0]["time_limit"] == 60
     assert calls[0]["batch_size"] == 256
+
+
+def test_shutdown_ends_a_run_at_once_and_saves_nothing(panel, qtbot, workspace):
+    """The window closes mid-run: the worker has ended when shutdown returns, and the stopped
+    run is neither added nor saved afterwards."""
+    choose(panel, "mlp-adadelta")
+    panel.epochs.setValue(50)
+    batches = []
+    panel.job.progress.connect(batches.append)
+    qtbot.mouseClick(panel.train_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: len(batches) >= 3, timeout=30000)
+    panel.shutdown()
+    assert all(job.wait(0) for job in panel.findChildren(Job))
+    qtbot.wait(300)
+    assert panel.table.rowCount() == 0 and list(workspace.models_dir.glob("*.keras")) == []
