@@ -36,8 +36,12 @@ class WindowLink(LiveLink):
     """A MainWindow's live view, as its panels see it (see LiveLink)."""
 
     def __init__(self, window: MainWindow):
-        super().__init__(window.workspace, window.live_model.weights, parent=window)
+        super().__init__(window.workspace, parent=window)
         self._window = window
+
+    @property
+    def weights(self) -> str | None:
+        return self._window.live_model.weights
 
     @property
     def classifier(self):

@@ -21,5 +21,4 @@ def per_class_accuracy(counts: np.ndarray) -> list[float]:
 
 def misclassified(truth, predicted, limit: int | None = 64) -> np.ndarray:
     """Indices of the first ``limit`` wrongly classified examples (all of them for None)."""
-    wrong = np.flatnonzero(np.asarray(truth) != np.asarray(predicted))
-    return wrong if limit is None else wrong[:limit]
+    return np.flatnonzero(np.asarray(truth) != np.asarray(predicted))[:limit]

@@ -28,7 +28,13 @@ class LiveLink(QObject):
     def __init__(self, workspace: Workspace, weights: str | None = "imagenet", parent=None):
         super().__init__(parent)
         self.workspace = workspace
-        self.weights = weights  # for zoo networks: 'imagenet', None (random) or a file
+        self._weights = weights
+
+    @property
+    def weights(self) -> str | None:
+        """Weights for zoo networks, as the person started the app with: 'imagenet', None
+        (random) or a file."""
+        return self._weights
 
     @property
     def classifier(self):

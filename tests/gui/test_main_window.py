@@ -79,6 +79,7 @@ def test_offline_weights_message_keeps_the_current_model(
     text = window.panel.message.toPlainText()
     assert "mobilenet_v2_weights_tf_dim_ordering_tf_kernels_1.0_224.h5" in text
     assert "--weights" in text and "Still using colours" in text
+    assert "open a model of your own (File > Open model…)." in text  # where it is here
     assert window.stream.classifier.name == "colours"
     assert isinstance(window.panel.picker.currentData(), ModelInfo)
     painted_more(window, qtbot)

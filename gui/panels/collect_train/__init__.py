@@ -7,7 +7,7 @@
   thumbnails decoded in a job.
 - ``train``: the training form; ``picker``: the base network, built ahead of Train; ``base``:
   building a base from the zoo, a weights file or a workspace model.
-- ``job``: one training run and its progress bar; ``results``: curves, per-class accuracy and
+- ``progress``: a run's progress bar with its ETA; ``results``: curves, per-class accuracy and
   the confusion matrix; ``message``: messages that wrap and the list of skipped files.
 """
 

@@ -6,18 +6,18 @@ their own modules; this one wires them to each other and to the live view.
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, QTimer, Signal, Slot
+from PySide6.QtCore import Qt, QTimer, Slot
 from PySide6.QtWidgets import QScrollArea, QSplitter, QTabWidget, QVBoxLayout, QWidget
 
 from engine.data import split as splitting
 from engine.models import zoo
+from engine.transfer import pipeline
 from gui.core.jobs import Job, shut_down
 from gui.core.live_link import LiveLink
 from gui.panels.collect_train.base import BaseProblem, missing_weights_text
 from gui.panels.collect_train.collect import CollectView
-from gui.panels.collect_train.job import Progress
-from gui.panels.collect_train.job import run as train_run
 from gui.panels.collect_train.message import Message
+from gui.panels.collect_train.progress import Progress
 from gui.panels.collect_train.results import Curves, FileResultsView
 from gui.panels.collect_train.train import TrainForm, confirm_overwrite
 
@@ -26,10 +26,8 @@ class FinetunePanel(QWidget):
     """Project and classes on the left, options in the middle, curves and results on the right.
 
     Frames are recorded from the live view, which rests while a run trains; a saved model joins
-    the live view's list at once (``saved(info)`` follows it) and 'Use it live' runs it there.
+    the live view's list at once and 'Use it live' runs it there.
     """
-
-    saved = Signal(object)
 
     def __init__(self, link: LiveLink, parent=None):
         super().__init__(parent)
@@ -128,6 +126,8 @@ class FinetunePanel(QWidget):
             split = splitting.split(dataset, fraction)
             lines[0] += f" Split: {len(split.train)} training, {len(split.validation)} validation."
             lines += split.warnings
+            if split.warnings:  # where to look, in this window
+                lines.append("The Session table under the classes shows each session's side.")
             self.collect.show_split(split)
         self.checks.set_tone("error" if problems else ("warning" if len(lines) > 1 else ""))
         self.checks.setText("\n".join(lines))
@@ -161,11 +161,24 @@ class FinetunePanel(QWidget):
         self.form.picker.hold_warm_up()
         self.link.hold_live("Collect & train", True)
         fraction, options = self.form.validation.value(), self.form.options()
-        self.job.start(
-            lambda run: train_run(
-                project, fraction, choice, options, self.workspace, name, run.report, run.cancel
-            )
-        )
+
+        def work(run):
+            try:
+                return pipeline.run(
+                    project,
+                    choice.build,
+                    options,
+                    self.workspace,
+                    name,
+                    fraction=fraction,
+                    report=run.report,
+                    cancel=run.cancel,
+                )
+            finally:
+                if options.unfreeze:
+                    choice.forget()  # stage 2 changed the kept base's weights
+
+        self.job.start(work)
 
     @Slot(object)
     def _progress(self, report: tuple) -> None:
@@ -186,8 +199,8 @@ class FinetunePanel(QWidget):
         self.link.hold_live("Collect & train", False)
 
     @Slot(object)
-    def _finished(self, result) -> None:
-        outcome, _split, saved_error = result
+    def _finished(self, result: pipeline.Result) -> None:
+        outcome = result.outcome
         self._idle()
         if outcome.stopped:
             self.form.bar.setFormat("stopped")
@@ -203,18 +216,17 @@ class FinetunePanel(QWidget):
         cache = (
             f" Embeddings: {outcome.cache_misses} computed, {outcome.cache_hits} from the cache."
         )
-        if saved_error is not None:
+        if result.save_error is not None:
             self._say(
-                f"Trained, but the model could not be saved: {saved_error}. Free some disk "
+                f"Trained, but the model could not be saved: {result.save_error}. Free some disk "
                 f"space and train again; any earlier model is unchanged.",
                 error=True,
             )
             return
-        self.info = outcome.info
+        self.info = result.info
         self.form.use_button.setEnabled(True)
         self.form.refresh_bases()
         self.link.refresh_models()
-        self.saved.emit(self.info)
         self._say(
             f"Saved '{self.info.name}' to {self.info.path} (validation accuracy "
             f"{100 * outcome.accuracy:.1f}%). Pick it in the Live tab's model list, or "

@@ -42,7 +42,7 @@ class InspectPanel(QWidget):
 
     def __init__(self, link: LiveLink, parent=None):
         super().__init__(parent)
-        self.workspace, self.weights = link.workspace, link.weights
+        self.link, self.workspace = link, link.workspace
         self.subject = None  # a Classifier: model, input size, preprocessing, class names
         self.inspector = None
         self.layer = ""
@@ -145,7 +145,7 @@ class InspectPanel(QWidget):
             self.subject, self.chosen = None, LIVE
             self.live.follow_model()
             return
-        weights = self.weights
+        weights = self.link.weights
 
         def build(run):
             if isinstance(choice, ModelInfo):

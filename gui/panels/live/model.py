@@ -10,7 +10,7 @@ from engine.live.stream import LiveStream
 from engine.models import zoo
 from engine.workspace import model_files
 from engine.workspace.store import ModelInfo
-from gui.core.jobs import LatestJob, shut_down
+from gui.core.jobs import LatestJob, describe, shut_down
 from gui.panels.live.panel import LivePanel
 
 
@@ -68,7 +68,7 @@ class LiveModel(QObject):
             model_files.check_file(path)  # missing or foreign: said before its .json is looked for
             info = ModelInfo.read(path)
         except ValueError as error:
-            self.panel.show_message(f"Cannot open {path.name}: {_sentence(error)}{self._kept()}")
+            self.panel.show_message(f"Cannot open {path.name}: {describe(error)}{self._kept()}")
             return
         self.choose(info)
 
@@ -92,6 +92,8 @@ class LiveModel(QObject):
 
     @Slot(str, object)
     def _failed(self, message: str, error: Exception) -> None:
+        if isinstance(error, zoo.WeightsMissing):  # the engine's advice, with where it is here
+            message = message.removesuffix(".") + " (File > Open model…)."
         self.panel.set_loading(None)
         self.panel.show_message(
             f"Cannot load {_choice_label(self._loading)}.\n{message}{self._kept()}"
@@ -115,11 +117,6 @@ class LiveModel(QObject):
     def _set_alpha(self, alpha: float) -> None:
         if self.stream.classifier is not None:
             self.stream.classifier.smoother.alpha = alpha
-
-
-def _sentence(error) -> str:
-    text = str(error)
-    return text if text.endswith((".", "?", "!")) else text + "."
 
 
 def _choice_label(choice) -> str:

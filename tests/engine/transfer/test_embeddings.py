@@ -5,12 +5,14 @@ import threading
 
 import keras
 import numpy as np
+import pytest
 
 from engine import backend
 from engine.data import split
+from engine.models import model_fit
 from engine.transfer import embeddings, finetune
 from tests.helpers.files import recorded_project
-from tests.helpers.models import colour_model
+from tests.helpers.models import colour_model, flat_mlp, score_map
 
 
 def test_embeddings_are_cached_by_content_and_base(workspace, colour_base):
@@ -87,3 +89,20 @@ def test_a_workspace_model_named_with_spaces_and_punctuation_is_a_base(workspace
     paths = [item.path for item in project.scan().items]
     base = embeddings.model_base(colour_model(), "my model (v2)", (32, 32), "unit")
     assert embeddings.embed(paths, base).shape == (6, 1, 3)  # TensorFlow took the name as a scope
+
+
+def test_a_base_is_named_by_a_zoo_name_or_a_keras_file_cut_at_a_layer(workspace):
+    flat = workspace.save_model(flat_mlp(), [str(i) for i in range(10)], (28, 28), "unit", "flat")
+    with pytest.raises(model_fit.ModelMisfit) as caught:
+        embeddings.named_base(str(flat.path), None)
+    assert str(caught.value) == (
+        "Fine-tuning needs a base network that takes an image: input (H, W, 3); "
+        "flat.keras takes (784,)."
+    )
+    maps = workspace.save_model(score_map(), ["a", "b"], (32, 32), "unit", "maps")
+    base = embeddings.named_base(str(maps.path), None, "conv")
+    assert base.input_size == (32, 32) and base.name == "maps at conv" and base.dimensions == 2
+    with pytest.raises(ValueError, match="unknown base 'AlexNet': choose one of MobileNetV2, "):
+        embeddings.named_base("AlexNet")
+    zoo_base = embeddings.named_base("MobileNetV3Small", None)
+    assert zoo_base.name == "MobileNetV3Small" and zoo_base.input_size == (224, 224)

@@ -8,11 +8,10 @@ import keras
 import pytest
 
 from engine.data import projects
-from engine.models import model_fit
 from engine.transfer import embeddings, finetune, pipeline
 from engine.workspace.store import ModelInfo
 from tests.helpers.files import colour_project, write_images
-from tests.helpers.models import colour_model, flat_mlp, score_map
+from tests.helpers.models import colour_model
 
 OPTIONS = finetune.Options(epochs=3)
 
@@ -155,20 +154,3 @@ def test_a_failed_save_is_said_in_the_result_and_the_earlier_model_stays(
     assert result.info is None and "No space left on device" in result.save_error
     assert first.info.path.read_bytes() == good
     assert saved_files(workspace) == ["mine.json", "mine.keras"]
-
-
-def test_a_base_is_named_by_a_zoo_name_or_a_keras_file_cut_at_a_layer(workspace):
-    flat = workspace.save_model(flat_mlp(), [str(i) for i in range(10)], (28, 28), "unit", "flat")
-    with pytest.raises(model_fit.ModelMisfit) as caught:
-        embeddings.named_base(str(flat.path), None)
-    assert str(caught.value) == (
-        "Fine-tuning needs a base network that takes an image: input (H, W, 3); "
-        "flat.keras takes (784,)."
-    )
-    maps = workspace.save_model(score_map(), ["a", "b"], (32, 32), "unit", "maps")
-    base = embeddings.named_base(str(maps.path), None, "conv")
-    assert base.input_size == (32, 32) and base.name == "maps at conv" and base.dimensions == 2
-    with pytest.raises(ValueError, match="unknown base 'AlexNet': choose one of MobileNetV2, "):
-        embeddings.named_base("AlexNet")
-    zoo_base = embeddings.named_base("MobileNetV3Small", None)
-    assert zoo_base.name == "MobileNetV3Small" and zoo_base.input_size == (224, 224)

@@ -3,20 +3,20 @@
 import gc
 import threading
 
-from PySide6.QtCore import QThreadPool
-from superqt.utils import create_worker
+from PySide6.QtCore import QObject
 
+from gui.core.jobs import Job
 from gui.core.workers import GarbagePolicy
 
 
-def test_the_cycle_collector_runs_only_while_no_worker_is_busy(make_window, qtbot):
-    make_window()
-    assert not gc.isenabled()  # automatic collection could run on the GUI thread mid-build
+def test_the_cycle_collector_runs_only_while_no_worker_is_busy(qtbot):
     policy = GarbagePolicy.install()
-    release = threading.Event()
-    create_worker(release.wait, 10, _connect={"errored": lambda error: None})
-    qtbot.waitUntil(lambda: QThreadPool.globalInstance().activeThreadCount() > 0, timeout=5000)
+    assert not gc.isenabled()  # automatic collection could run on the GUI thread mid-build
+    owner = QObject()
+    job, started, release = Job(owner), threading.Event(), threading.Event()
+    job.start(lambda run: started.set() or release.wait(10))
+    assert started.wait(5)
     assert policy.collect() is False
     release.set()
-    QThreadPool.globalInstance().waitForDone(5000)
-    assert policy.collect() is True
+    assert job.wait(5000)
+    qtbot.waitUntil(policy.collect, timeout=5000)  # once the pool has let the thread go

@@ -16,6 +16,7 @@ from engine.data.projects import session_group
 from engine.models import zoo
 from engine.models.callbacks import QuickValidation
 from engine.workspace.store import ModelInfo, load_keras_model
+from gui.panels.collect_train import base as bases
 from tests.helpers.files import colour_project, images_of, write_images
 from tests.helpers.gui import answer, choose, make_class, set_up_training
 from tests.helpers.models import tiny_base
@@ -315,6 +316,7 @@ def test_stage_two_fine_tunes_end_to_end_and_its_curves_follow_stage_one(
     assert saved.extra["options"]["unfreeze"] == 1 and saved.class_names == ["blue", "red"]
     assert saved.extra["options"]["optimizer"] == "rmsprop"
     assert saved.extra["options"]["fine_learning_rate"] == 1e-4
+    assert bases._BASES == {}  # stage 2 changed the kept base's weights: the next run rebuilds it
     assert link.refreshes == 1  # the live view's list shows it at once
     panel.form.use_button.click()
     assert [info.path for info in link.chosen] == [saved.path]  # 'Use it live'

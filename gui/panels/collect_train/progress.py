@@ -1,35 +1,10 @@
-"""One training run of 'Collect & train' in a worker thread: scan, split, build the base (a
-download included), train, save; and the progress bar that follows it with an ETA."""
+"""The progress bar of a 'Collect & train' run: the stage it is in, how far, and its ETA."""
 
 from __future__ import annotations
 
 import time
 
 from PySide6.QtWidgets import QProgressBar
-
-from engine.transfer import pipeline
-
-
-def run(project, fraction, choice, options, workspace, name, report, cancel):
-    """Scan, split, build the base, train and (unless stopped) save: one worker's whole job,
-    engine.transfer.pipeline's run with the base that ``choice`` builds.
-
-    Returns (outcome, split, why saving failed or None)."""
-    try:
-        result = pipeline.run(
-            project,
-            choice.build,
-            options,
-            workspace,
-            name,
-            fraction=fraction,
-            report=report,
-            cancel=cancel,
-        )
-    finally:
-        if options.unfreeze:
-            choice.forget()  # stage 2 changed the kept base's weights
-    return result.outcome, result.split, result.save_error
 
 
 class Progress:
