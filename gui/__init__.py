@@ -6,6 +6,7 @@ Packages, lower ones never importing higher ones (import-linter checks it):
 - ``main_window``: the window shell: it wires the stream to the Live tab, builds the other
   panels, hands each a LiveLink, and shuts them all down when it closes.
 - ``panels``: one package per tab, independent of each other.
-- ``widgets``: pieces the panels share (frame view, label bars, model picker, results, draw pad).
+- ``widgets``: pieces the panels share (frame view, label bars, model picker, curves, results,
+  draw pad).
 - ``core``: the job layer, the LiveLink, numpy-to-QImage, the stream's signals.
 """
