@@ -2,7 +2,6 @@
 
 import json
 
-import keras
 import numpy as np
 import pytest
 from PySide6.QtCore import Qt
@@ -21,7 +20,7 @@ from tests.helpers.gui import (
     show_alone,
     wait_for_attack,
 )
-from tests.helpers.models import colour_model, flat_mlp, score_map
+from tests.helpers.models import colour_model, flat_mlp, lambda_archive, score_map
 
 NEEDS = "needs an image classifier: input (H, W, {}) and a class-probability output"
 
@@ -83,22 +82,6 @@ def _with_metadata(path, classes=COLOURS, size=(32, 32)):
     return path
 
 
-def _lambda_archive(folder):
-    """A model whose Lambda layer would write a canary file if Keras ever ran it."""
-    canary = folder / "canary.txt"
-    where = str(canary)
-    model = keras.Sequential(
-        [
-            keras.Input((4,)),
-            keras.layers.Dense(3),
-            keras.layers.Lambda(lambda x: (open(where, "w").close(), x)[1]),
-        ]
-    )
-    canary.unlink()  # building the model ran the lambda here, on purpose
-    model.save(folder / "gift.keras")
-    return _with_metadata(folder / "gift.keras", size=(4, 4)), canary
-
-
 def test_file_open_says_what_is_wrong_with_each_file_and_the_live_view_goes_on(
     make_window, qtbot, colour_info, tmp_path, monkeypatch
 ):
@@ -112,7 +95,8 @@ def test_file_open_says_what_is_wrong_with_each_file_and_the_live_view_goes_on(
     truncated.write_bytes(good.read_bytes()[: good.stat().st_size // 2])
     foreign = _with_metadata(folder / "foreign.keras")
     foreign.write_bytes(b"\x89PNG\r\n\x1a\n a picture renamed")
-    gift, canary = _lambda_archive(folder)
+    gift, canary = lambda_archive(folder, classes=3)
+    gift = _with_metadata(gift, size=(4, 4))
     flat = _with_metadata(folder / "flat.keras", [str(i) for i in range(10)], (28, 28))
     flat_mlp().save(flat)
     expected = {  # file -> what the person reads about it (and about no other file)

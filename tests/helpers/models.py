@@ -53,6 +53,23 @@ def tiny_base(workspace):
     )
 
 
+def lambda_archive(folder, classes=2):
+    """A ``gift.keras`` whose Lambda layer creates ``canary.txt`` in ``folder`` whenever Keras
+    runs it: (the archive, the canary, which does not exist yet)."""
+    canary = folder / "canary.txt"
+    where = str(canary)
+    model = keras.Sequential(
+        [
+            keras.Input((4,)),
+            keras.layers.Dense(classes),
+            keras.layers.Lambda(lambda x: (open(where, "w").close(), x)[1]),
+        ]
+    )
+    canary.unlink()  # building the model ran the lambda once, here, on purpose
+    model.save(folder / "gift.keras")
+    return folder / "gift.keras", canary
+
+
 def numpy(tensor) -> np.ndarray:
     """A backend tensor as numpy, whichever backend runs the tests."""
     return keras.ops.convert_to_numpy(tensor)

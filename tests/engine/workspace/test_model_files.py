@@ -6,7 +6,7 @@ import keras
 import pytest
 
 from engine.workspace import model_files, store
-from tests.helpers.models import colour_model
+from tests.helpers.models import colour_model, lambda_archive
 
 
 def test_a_truncated_a_foreign_and_a_missing_file_get_three_different_messages(tmp_path):
@@ -39,24 +39,8 @@ def test_only_keras_files_are_opened(tmp_path):
         store.load_keras_model(archive)
 
 
-def _malicious(tmp_path):
-    canary = tmp_path / "canary.txt"
-    path = str(canary)
-    model = keras.Sequential(
-        [
-            keras.Input((4,)),
-            keras.layers.Dense(2),
-            keras.layers.Lambda(lambda x: (open(path, "w").close(), x)[1]),
-        ]
-    )
-    canary.unlink()  # building the model ran the lambda once, here, on purpose
-    archive = tmp_path / "gift.keras"
-    model.save(archive)
-    return archive, canary
-
-
 def test_a_malicious_archive_never_runs_its_code(tmp_path):
-    archive, canary = _malicious(tmp_path)
+    archive, canary = lambda_archive(tmp_path)
     with pytest.raises(ValueError, match="contains 'Lambda'"):
         store.load_keras_model(archive)
     assert not canary.exists()
