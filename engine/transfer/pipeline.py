@@ -102,6 +102,6 @@ def run(
         try:
             result.info = finetune.save(outcome, dataset, split, base, options, workspace, name)
         except OSError as error:
-            log.exception("saving %s failed", name)
+            log.error("saving %s failed: %s", name, error)  # the errno says it all
             result.save_error = str(error)
     return result
