@@ -95,6 +95,10 @@ class BasePicker(QGroupBox):
             self.base_chosen()
 
     def _index_of(self, data) -> int:
+        """The row of ``data`` (a zoo name or ModelInfo), -1 if none; never the separator,
+        whose data is None, as an empty list's current data is."""
+        if data is None:
+            return -1
         for i in range(self.base.count()):
             item = self.base.itemData(i)
             if item == data or (

@@ -17,8 +17,9 @@ from engine.models import zoo
 from engine.models.callbacks import QuickValidation
 from engine.workspace.store import ModelInfo, load_keras_model
 from gui.panels.collect_train import base as bases
+from gui.panels.collect_train.panel import FinetunePanel
 from tests.helpers.files import colour_project, images_of, write_images
-from tests.helpers.gui import answer, choose, make_class, set_up_training
+from tests.helpers.gui import StandInLink, answer, choose, make_class, set_up_training, show_alone
 from tests.helpers.models import tiny_base
 
 
@@ -518,3 +519,14 @@ def test_disk_full_while_saving_keeps_the_earlier_model(panel, qtbot, workspace,
     assert "Free some disk space" in text and "Traceback" not in text
     assert earlier.read_bytes() == b"the earlier model"
     assert not panel.form.use_button.isEnabled()
+
+
+def test_a_returning_student_with_models_in_the_workspace_gets_the_default_base(
+    qtbot, workspace, colour_info
+):
+    """With workspace models listed below a separator, the base list opened blank (the empty
+    list's current data, None, matched the separator's) and Train failed with 'None'."""
+    panel = show_alone(qtbot, FinetunePanel(StandInLink(workspace)))
+    picker = panel.form.picker
+    assert picker.base.currentText() == zoo.DEFAULT_MODEL
+    assert picker.choice().zoo_name == zoo.DEFAULT_MODEL
