@@ -25,6 +25,7 @@ import time
 import warnings
 from collections.abc import Callable, Iterable
 
+import shiboken6
 from PySide6.QtCore import QObject, Qt, QThreadPool, Signal, Slot
 from superqt.utils import FunctionWorker, create_worker
 
@@ -59,10 +60,11 @@ class Run:
 
     def __init__(self, job: Job):
         self.cancel = threading.Event()
-        self.ended = threading.Event()  # set on the worker thread after its last signal
+        self.ended = threading.Event()  # set on the worker thread after its outcome is sent
         self.overtaken = False  # a newer request replaced it: it reports nothing
         self.worker: _Worker | None = None
-        self.relay: _Relay | None = None
+        self.value: object = None  # what the work returned, or
+        self.error: BaseException | None = None  # what it raised
         self._job = job
 
     def report(self, *values) -> None:
@@ -72,42 +74,57 @@ class Run:
         self._job._progress(self, values)
 
 
+class _Ends(QObject):
+    """Carries each run's end from its worker thread to the GUI thread: one for the process,
+    never deleted, so a run may end after its job has gone."""
+
+    ended = Signal(object)
+    one: _Ends | None = None
+
+    @classmethod
+    def make(cls) -> None:
+        if cls.one is None:
+            cls.one = cls()
+
+    def __init__(self):
+        super().__init__()
+        self.ended.connect(self._deliver, Qt.ConnectionType.QueuedConnection)
+
+    @Slot(object)
+    def _deliver(self, run: Run) -> None:
+        run.worker = None
+        if shiboken6.isValid(run._job):
+            run._job._ended(run, run.value, run.error)
+
+
 class _Worker(FunctionWorker):
-    """superqt's FunctionWorker that marks its Run ended after its very last signal."""
+    """superqt's FunctionWorker that keeps its outcome on its Run and sends the Run through
+    ``_Ends``; its own signals have no receivers. The thread pool frees a worker, and the signal
+    emitter it owns, on the worker thread: a receiver of those signals being deleted on the GUI
+    thread at that moment crashed the process (a segfault in ~QObject, seen in CI and about once
+    in 400 runs of the job tests on a loaded machine)."""
 
     def __init__(self, func, work, run: Run):
         super().__init__(func, work, run)
         self._job_run = run
 
+    def work(self) -> None:  # inside superqt's run, which routes warnings to a signal
+        warnings.showwarning = self._log_warning
+        try:
+            self._job_run.value = super().work()
+        except Exception as error:
+            self._job_run.error = error
+
     def run(self) -> None:  # QRunnable.run, on the worker thread
         try:
             super().run()
         finally:
+            _Ends.one.ended.emit(self._job_run)
             self._job_run.ended.set()
 
-
-class _Relay(QObject):
-    """Brings one run's end to its job on the GUI thread."""
-
-    def __init__(self, job: Job, run: Run):
-        super().__init__(job)
-        self.job, self.run = job, run
-
-    @Slot(object)
-    def returned(self, value) -> None:
-        self.job._ended(self.run, value, None)
-
-    @Slot(object)
-    def errored(self, error) -> None:
-        self.job._ended(self.run, None, error)
-
-    @Slot(tuple)
-    def warned(self, warning) -> None:
-        log.warning("%s: %s", self.job.name, warnings.formatwarning(*warning[:4]).strip())
-
-    @Slot()
-    def finished(self) -> None:
-        self.job._retire(self.run)
+    def _log_warning(self, message, category, filename, lineno, file=None, line=None) -> None:
+        text = warnings.formatwarning(message, category, filename, lineno, line).strip()
+        log.warning("%s: %s", self._job_run._job.name, text)
 
 
 def _call(work: Callable[[Run], object], run: Run):
@@ -145,7 +162,6 @@ class Job(QObject):
         super().__init__(parent)
         self.name = name or type(parent).__name__
         self._runs: list[Run] = []
-        self._retired: list[Run] = []  # ended runs whose worker objects are still kept
         self._closed = False  # its owner is going away: nothing more is reported
 
     @property
@@ -155,19 +171,9 @@ class Job(QObject):
 
     def start(self, work: Callable[[Run], object]) -> Run:
         """Call ``work(run)`` on a worker thread with a fresh Run."""
-        self._release()
+        _Ends.make()  # on the GUI thread, where its deliveries run
         run = Run(self)
-        run.relay = relay = _Relay(self, run)
-        run.worker = create_worker(
-            _call,
-            work,
-            run,
-            _start_thread=False,
-            _worker_class=_Worker,
-            _connect={
-                name: getattr(relay, name) for name in ("returned", "errored", "warned", "finished")
-            },
-        )
+        run.worker = create_worker(_call, work, run, _start_thread=False, _worker_class=_Worker)
         self._runs.append(run)
         self._began(run)  # before the worker can report: it may report at once
         # superqt's start() waits a timer tick while an event loop runs; a wait() meanwhile
@@ -193,26 +199,10 @@ class Job(QObject):
             if not run.ended.wait(max(0.0, deadline - time.monotonic())):
                 log.warning("%s: a worker still runs after %d ms", self.name, msecs)
                 return False
-        self._release()
         return True
 
     def _began(self, run: Run) -> None:
         """Called as ``run`` is handed to a worker thread."""
-
-    def _retire(self, run: Run) -> None:
-        """``run``'s last signal has arrived: its worker objects go once its thread is done."""
-        self._retired.append(run)
-        self._release()
-
-    def _release(self) -> None:
-        # A worker and its signal emitter may be freed only here on the GUI thread, once the
-        # worker thread has left them: freed there while the GUI thread disconnected the
-        # relay, they crashed the process (a segfault, about 1 run in 15 of the job tests).
-        ended = [run for run in self._retired if run.ended.is_set()]
-        for run in ended:
-            self._retired.remove(run)
-            run.relay.deleteLater()
-            run.relay = run.worker = None
 
     def _reports(self, run: Run) -> bool:
         """Whether ``run``'s progress and end are passed on: all runs, until the job closes."""

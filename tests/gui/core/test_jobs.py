@@ -4,6 +4,7 @@ sentences and logged with their traceback, and stopping and waiting for workers.
 import logging
 import threading
 import time
+import warnings
 
 import pytest
 from PySide6.QtCore import QObject, QThreadPool
@@ -304,3 +305,35 @@ def test_the_newest_run_is_heard_from_its_very_first_report(qtbot, owner, monkey
     job.start(thumbnails)
     qtbot.waitUntil(lambda: len(heard.of("progress")) == 2, timeout=5000)
     assert heard.of("progress") == [("first",), ("second",)]
+
+
+def test_a_warning_in_the_work_is_logged_with_the_job_name(qtbot, owner, caplog):
+    job = Job(owner, "the noisy work")
+    heard = Heard(job)
+
+    def noisy(run):
+        warnings.warn("a deprecated option was used", UserWarning, stacklevel=1)
+        return "done"
+
+    with caplog.at_level(logging.WARNING, logger="gui.core.jobs"):
+        job.start(noisy)
+        qtbot.waitUntil(lambda: bool(heard.of("finished")), timeout=5000)
+    assert heard.of("result") == [("done",)]
+    assert "the noisy work: " in caplog.text and "a deprecated option was used" in caplog.text
+
+
+def test_a_thousand_overtaken_requests_end_cleanly(qtbot, owner):
+    """Slider drags and thumbnails: many short runs, each freed while the next begins. Freeing
+    a worker on its thread while the GUI thread let go of its receiver crashed the process
+    (a segfault in CI); every run here must end, and only runs still the newest be heard."""
+    job = LatestJob(owner, "slider")
+    heard = Heard(job)
+    for i in range(1000):
+        job.start(lambda run, i=i: run.report(i) or i)
+        if i % 7 == 0:
+            qtbot.wait(1)  # let some ends arrive while later runs start
+    qtbot.waitUntil(lambda: not job.running, timeout=10000)
+    results = [value for (value,) in heard.of("result")]
+    assert results[-1] == 999 and results == sorted(set(results))
+    assert all(value % 7 == 0 for value in results[:-1])  # newest while the loop paused
+    assert len(heard.of("finished")) == len(results)
