@@ -18,7 +18,7 @@ import numpy as np
 from PIL import Image
 
 from engine.data import photos
-from engine.workspace import trash
+from engine.workspace import names, trash
 from engine.workspace.store import atomic_write_bytes
 
 SPLIT_FOLDERS = {"train": "train", "val": "val", "valid": "val", "validation": "val"}
@@ -73,18 +73,11 @@ def session_group(path: Path) -> str:
 
 
 def check_name(name: str) -> str:
-    name = name.strip()
-    if (
-        not name
-        or name in (".", "..")
-        or any(c in name for c in '/\\:*?"<>|')
-        or name.startswith(".")
-    ):
-        raise ProjectError(
-            f"'{name}' cannot be a class or project name: avoid / \\ : * ? \" < > | "
-            f"and a leading dot"
-        )
-    return name
+    """``name`` as a class or project name, or ProjectError saying why not."""
+    try:
+        return names.check_name(name, "class or project")
+    except ValueError as error:
+        raise ProjectError(str(error)) from error
 
 
 class Project:
