@@ -5,9 +5,11 @@ Every panel's long or slow work goes through ``Job`` (or ``LatestJob``, where on
 request counts); nothing else in gui/ starts threads. The work is a function of one argument,
 the ``Run``: ``run.cancel`` is that run's own threading.Event (a run still unwinding never sees
 the next run's flag cleared) and ``run.report(*values)`` arrives as ``progress``. An exception
-in the work is logged with its traceback (to the workspace's lab.log) and reaches the panel as a
-sentence through ``failure``. ``stop()`` sets the cancel flags and ``wait()`` waits for the
-workers; ``shut_down`` does both and silences the jobs, so that closing is deterministic::
+in the work reaches the panel as a sentence through ``failure`` (see ``describe``) and is logged
+to the workspace's lab.log: a known failure (engine.failures: a full disk, a refused file) in
+one line, anything else with its traceback. ``stop()`` sets the cancel flags and ``wait()``
+waits for the workers; ``shut_down`` does both and silences the jobs, so that closing is
+deterministic::
 
     job = Job(self, "MNIST training")
     job.progress.connect(self._progress)  # the tuple the work reported
@@ -29,6 +31,8 @@ import shiboken6
 from PySide6.QtCore import QObject, Qt, QThreadPool, Signal, Slot
 from superqt.utils import FunctionWorker, create_worker
 
+from engine import failures
+
 log = logging.getLogger(__name__)
 WAIT_MS = 30000  # how long closing the window waits for a worker (a model may still be loading)
 LONGEST = 800  # characters of an error message shown; the log has all of it
@@ -36,22 +40,37 @@ _SKIPPED = object()  # what an overtaken run returns when it had not begun
 
 
 def describe(error: BaseException) -> str:
-    """The sentence a person reads for ``error``: its own message (with a full stop), or, where
-    that says nothing (empty, 'None', a KeyError's bare key), what kind of error happened and
-    where the details are; a traceback inside a message, or its pages, are left to the log."""
+    """The sentence a person reads for ``error``. A known failure (engine.failures) or an error
+    the app words itself (its class is the app's, or a ValueError) says its own message, with a
+    full stop; a traceback inside a message, or its pages, are left to the log. Anything else is
+    an internal error: the sentence says where its details are."""
+    failure = failures.explain(error)
+    if failure is not None:
+        return failure.sentence
     text = str(error).strip()
-    if isinstance(error, KeyError) or text in ("", "None"):
-        detail = f" ({text})" if text not in ("", "None") else ""
-        return (
-            f"An unexpected {type(error).__name__}{detail} stopped it. The details are in the "
-            f"log file (lab.log in the workspace)."
-        )
+    if not worded(error) or text in ("", "None"):
+        return failures.internal(log_file())
     cut = text.find("(most recent call last)")
     if cut >= 0:
         text = text[:cut].rstrip(" :\n") + " … (the rest is in lab.log in the workspace)"
     if len(text) > LONGEST:
         text = text[: LONGEST - 1] + "… (the rest is in lab.log in the workspace)"
     return text if text.endswith((".", "!", "?")) else text + "."
+
+
+def worded(error: BaseException) -> bool:
+    """Whether ``error``'s message was written for a person: the app's own error classes, and
+    ValueError, which the engine raises with a sentence."""
+    own = type(error).__module__.split(".")[0] in ("engine", "gui", "cli")
+    return own or (isinstance(error, ValueError) and not isinstance(error, UnicodeError))
+
+
+def log_file() -> str | None:
+    """The file the log is written to (the workspace's lab.log), if there is one."""
+    for handler in logging.getLogger().handlers:
+        if isinstance(handler, logging.FileHandler):
+            return handler.baseFilename
+    return None
 
 
 class Run:
@@ -216,7 +235,9 @@ class Job(QObject):
         reports = self._reports(run)
         if run in self._runs:
             self._runs.remove(run)
-        if error is not None:
+        if error is not None and failures.explain(error) is not None:
+            log.warning("%s stopped: %s", self.name, describe(error))  # expected: no traceback
+        elif error is not None:
             log.error("%s failed: %s", self.name, error, exc_info=error)
         if not reports:
             return

@@ -1,6 +1,7 @@
 """The GUI's one job layer: signals, a cancel flag per run, newest-wins, failures said as
 sentences and logged with their traceback, and stopping and waiting for workers."""
 
+import errno
 import logging
 import threading
 import time
@@ -9,6 +10,7 @@ import warnings
 import pytest
 from PySide6.QtCore import QObject, QThreadPool
 
+from engine.failures import BadFile
 from gui.core import jobs
 from gui.core.jobs import Job, LatestJob, describe, shut_down
 
@@ -97,18 +99,33 @@ def test_a_failure_is_a_sentence_and_its_traceback_is_logged(qtbot, owner, caplo
     assert "broken_work" in caplog.text and "Traceback (most recent call last)" in caplog.text
 
 
-def test_an_error_without_a_readable_message_still_gives_a_sentence():
-    key = describe(KeyError("conv2"))
-    assert key.startswith("An unexpected KeyError ('conv2') stopped it.") and "lab.log" in key
-    assert describe(RuntimeError()).startswith("An unexpected RuntimeError stopped it.")
+def test_an_error_not_worded_for_a_person_is_an_internal_error_pointing_to_the_log():
+    for error in (KeyError("conv2"), RuntimeError(), TypeError("'NoneType' is not callable")):
+        assert describe(error).startswith("An internal error stopped it; the details are in")
     assert "None" not in describe(ValueError(None))
     traced = describe(
-        RuntimeError("Graph execution error:\nTraceback (most recent call last):\n  File x")
+        ValueError("Graph execution error:\nTraceback (most recent call last):\n  File x")
     )
     assert traced.startswith("Graph execution error") and "File x" not in traced
     assert "lab.log" in traced
     assert len(describe(ValueError("x" * 5000))) < 1000
-    assert describe(OSError("No space left on device")) == "No space left on device."
+
+
+def test_known_failures_are_sentences_logged_in_one_line(qtbot, owner, caplog):
+    full = OSError(errno.ENOSPC, "No space left on device", "/w/models/a.keras")
+    assert describe(full) == "/w/models/a.keras: the disk is full: free some space and try again."
+    assert describe(BadFile("a.keras is damaged")) == "a.keras is damaged."
+    job = Job(owner, "saving")
+    heard = Heard(job)
+
+    def save(run):
+        raise full
+
+    with caplog.at_level(logging.WARNING, logger="gui.core.jobs"):
+        job.start(save)
+        qtbot.waitUntil(lambda: bool(heard.of("finished")), timeout=5000)
+    assert heard.of("failure") == [(describe(full),)]
+    assert "the disk is full" in caplog.text and "Traceback" not in caplog.text
 
 
 def test_only_the_newest_request_is_reported(qtbot, owner):
