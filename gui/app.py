@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import errno
 import logging
 import sys
+import tempfile
 
 from PySide6.QtWidgets import QApplication, QMessageBox
 
+from engine import failures
 from engine.live import sources
 from engine.live.stream import LiveStream
 from engine.models import zoo
@@ -36,13 +39,36 @@ def initial_model(spec: str | None):
     return spec or zoo.DEFAULT_MODEL
 
 
+def workspace_problem(workspace: Workspace) -> str:
+    """What stops the app from writing in the workspace, as a sentence; "" when it can."""
+    try:
+        if workspace.root.exists() and not workspace.root.is_dir():
+            raise NotADirectoryError(errno.ENOTDIR, "Not a directory", str(workspace.root))
+        workspace.root.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=workspace.root):
+            pass
+    except OSError as error:
+        known = failures.explain(error)
+        reason = known.sentence if known else f"{error}."
+        return (
+            f"The workspace {workspace.root} cannot be written: {reason} Models, images and "
+            f"snapshots cannot be saved; start with --workspace DIR to use another folder."
+        )
+    return ""
+
+
 def run_gui(args) -> int:
     app = QApplication.instance() or QApplication(sys.argv)
     app.setApplicationName("Deep Learning Lab")
     workspace = Workspace(args.workspace)
-    _log_to_workspace(workspace)
+    problem = workspace_problem(workspace)
+    if problem:
+        log.warning("%s", problem)
+    else:
+        _log_to_workspace(workspace)
     sys.excepthook = _report_unexpected
     source, notice = initial_source(args)
+    notice = problem or notice
     try:
         model = initial_model(args.model)
     except ValueError as error:

@@ -5,7 +5,8 @@ import pytest
 import cli
 from engine.live import sources
 from engine.models import zoo
-from gui.app import initial_model, initial_source
+from engine.workspace.store import Workspace
+from gui.app import initial_model, initial_source, workspace_problem
 
 
 def test_without_a_camera_the_demo_stream_opens_with_a_notice():
@@ -30,3 +31,13 @@ def test_initial_model_from_options(colour_info):
     colour_info.path.with_suffix(".json").unlink()
     with pytest.raises(ValueError, match="colours.json is missing"):
         initial_model(str(colour_info.path))
+
+
+def test_a_workspace_that_cannot_be_written_is_said_at_start(tmp_path):
+    blocked = tmp_path / "workspace"
+    blocked.write_text("a file where the folder should be")
+    problem = workspace_problem(Workspace(blocked))
+    assert problem.startswith(f"The workspace {blocked} cannot be written:")
+    assert "a file stands where a folder should be" in problem and "--workspace DIR" in problem
+    assert workspace_problem(Workspace(tmp_path / "fresh")) == ""
+    assert (tmp_path / "fresh").is_dir() and list((tmp_path / "fresh").iterdir()) == []
