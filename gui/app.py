@@ -15,6 +15,7 @@ from engine.live.stream import LiveStream
 from engine.models import zoo
 from engine.workspace import model_files
 from engine.workspace.store import ModelInfo, Workspace
+from gui import qt_platform
 from gui.main_window import MainWindow
 
 log = logging.getLogger(__name__)
@@ -58,6 +59,10 @@ def workspace_problem(workspace: Workspace) -> str:
 
 
 def run_gui(args) -> int:
+    problem = "" if QApplication.instance() else qt_platform.xcb_problem()
+    if problem:
+        print(problem, file=sys.stderr)  # Qt would abort naming one library of several
+        return 1
     app = QApplication.instance() or QApplication(sys.argv)
     app.setApplicationName("Deep Learning Lab")
     workspace = Workspace(args.workspace)
