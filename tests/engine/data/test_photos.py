@@ -1,7 +1,9 @@
 """Decoding a person's own files: every odd kind of image, and clear reasons for the rest."""
 
+import os
 import re
 import struct
+import time
 import zlib
 
 import numpy as np
@@ -9,6 +11,7 @@ import pytest
 from PIL import Image
 
 from engine.data import photos
+from engine.failures import BadFile, OverBudget
 
 
 def save(image, path, **options):
@@ -127,3 +130,72 @@ def test_unicode_names(tmp_path):
     folder.mkdir()
     path = save(Image.fromarray(gradient()), folder / "fromage é 😀.png")
     assert photos.decode(path).shape == (30, 40, 3)
+
+
+def test_a_damaged_tiff_on_which_pillow_raises_type_error_is_an_image_problem(tmp_path):
+    good = save(Image.fromarray(gradient()), tmp_path / "good.tif").read_bytes()
+    ifd = struct.unpack("<I", good[4:8])[0]
+    damaged = bytearray(good)
+    for entry in range(ifd + 2, ifd + 2 + 12 * struct.unpack("<H", good[ifd : ifd + 2])[0], 12):
+        if struct.unpack("<H", good[entry : entry + 2])[0] == 273:  # StripOffsets...
+            damaged[entry + 2 : entry + 4] = struct.pack("<H", 5)  # ...as a fraction
+    path = tmp_path / "scan 12.tif"
+    path.write_bytes(bytes(damaged))
+    with pytest.raises(photos.ImageProblem, match=r"scan 12.tif: damaged .*TypeError"):
+        photos.decode(path)
+    assert isinstance(photos.ImageProblem("x"), BadFile)
+
+
+def test_a_file_over_the_byte_budget_is_refused_without_reading_it(tmp_path):
+    path = save(Image.fromarray(gradient()), tmp_path / "tail.jpg")  # a JPEG with a 1 GB tail
+    with open(path, "r+b") as handle:
+        handle.truncate(1_000_000_000)  # sparse: no disk is used
+    started = time.perf_counter()
+    with pytest.raises(photos.ImageTooLarge, match=r"tail.jpg: the file holds 1,000 MB.* 200 MB"):
+        photos.decode(path)
+    assert time.perf_counter() - started < 0.5
+    assert "200 MB" in photos.check(path)
+    assert isinstance(photos.ImageTooLarge("x"), OverBudget)
+
+
+def test_an_image_over_the_pixel_budget_is_refused_before_it_is_decoded(tmp_path):
+    # 9000 x 8000 is 72 megapixels: under Pillow's own guard (89), over the app's (64).
+    data = bytearray(save(Image.new("L", (1, 1)), tmp_path / "one.png").read_bytes())
+    ihdr = data.index(b"IHDR")
+    data[ihdr + 4 : ihdr + 12] = struct.pack(">II", 9000, 8000)
+    data[ihdr + 17 : ihdr + 21] = struct.pack(">I", zlib.crc32(bytes(data[ihdr : ihdr + 17])))
+    path = tmp_path / "wide.png"
+    path.write_bytes(bytes(data))
+    with pytest.raises(photos.ImageTooLarge, match=r"9000x8000 pixels.*below 64 megapixels"):
+        photos.decode(path)
+
+
+def test_animations_and_odd_modes_give_rgb_uint8(tmp_path):
+    frames = [Image.fromarray(np.full((30, 40, 3), value, np.uint8)) for value in (10, 200)]
+    frames[0].save(tmp_path / "anim.gif", save_all=True, append_images=frames[1:], duration=50)
+    frames[0].save(tmp_path / "anim.png", save_all=True, append_images=frames[1:])
+    for name in ("anim.gif", "anim.png"):
+        decoded = photos.decode(tmp_path / name)
+        assert decoded.shape == (30, 40, 3) and decoded.dtype == np.uint8
+        assert abs(int(decoded.mean()) - 10) <= 2  # the first frame
+    bilevel = save(Image.fromarray(gradient()).convert("1"), tmp_path / "bilevel.png")
+    assert set(np.unique(photos.decode(bilevel))) <= {0, 255}
+    floats = np.array([[np.nan, np.inf, -np.inf, 300.0, 127.0]], np.float32)
+    decoded = photos.decode(save(Image.fromarray(floats, "F"), tmp_path / "floats.tif"))
+    assert decoded[0, :, 0].tolist() == [0, 255, 0, 255, 127]
+    for mode in ("LA", "CMYK", "YCbCr", "I;16B"):
+        path = tmp_path / f"{mode.replace(';', '')}.tif"
+        Image.fromarray(gradient()).convert("L").convert(mode).save(path)
+        decoded = photos.decode(path)
+        assert decoded.shape == (30, 40, 3) and decoded.dtype == np.uint8, mode
+
+
+def test_a_name_that_is_not_utf8_is_shown_printably(tmp_path):
+    folder = os.fsencode(tmp_path)
+    name = os.fsdecode(folder + b"/caf\xe9.jpg")  # Latin-1 bytes: surrogates in Python
+    with open(name, "wb") as handle:
+        handle.write(b"not a picture" * 10)
+    reason = photos.check(name)
+    assert reason.startswith("caf\\xe9.jpg: not an image file")
+    reason.encode("utf-8")  # printable anywhere: no surrogates left
+    assert photos.shown_name(name) == "caf\\xe9.jpg"
