@@ -31,11 +31,10 @@ class ImageTooLarge(ImageProblem, OverBudget):
     """An image file over the app's budget of bytes or pixels; the message names the limit."""
 
 
-def shown_name(path: str | Path) -> str:
-    """The file name of ``path`` as printable text: bytes of a name that is not UTF-8 (kept as
-    surrogates by Python on Linux) appear as \\xNN."""
-    name = Path(path).name
-    return os.fsencode(name).decode("utf-8", "backslashreplace")
+def printable(path: str | Path) -> str:
+    """``path`` as text that can be printed anywhere: bytes of a name that is not UTF-8 (kept
+    as surrogates by Python on Linux) appear as \\xNN."""
+    return os.fsencode(path).decode("utf-8", "backslashreplace")
 
 
 def decode(path: str | Path, max_side: int | None = None) -> np.ndarray:
@@ -47,7 +46,7 @@ def decode(path: str | Path, max_side: int | None = None) -> np.ndarray:
     decoded; anything else that goes wrong raises ImageProblem, never Pillow's own error.
     """
     path = Path(path)
-    name = shown_name(path)
+    name = printable(path.name)
     try:
         size = path.stat().st_size
         if size == 0:

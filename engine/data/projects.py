@@ -9,7 +9,10 @@ the person copies the project in. A folder with ``train/`` and ``val/`` subfolde
 from __future__ import annotations
 
 import io
+import os
 import re
+import shutil
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,15 +21,18 @@ import numpy as np
 from PIL import Image
 
 from engine.data import photos
+from engine.failures import BadInput
 from engine.workspace import names, trash
 from engine.workspace.store import atomic_write_bytes
 
 SPLIT_FOLDERS = {"train": "train", "val": "val", "valid": "val", "validation": "val"}
 _CAPTURE = re.compile(r"^(cap-\d{8}-\d{6}-\d{3})-\d+$")  # cap-<session>-<n>: one session's frames
+CHUNK = 1 << 20  # bytes copied at a time: a person's 1 GB "photo" is never read whole
 
 
-class ProjectError(ValueError):
-    """An edit that cannot be done; the message says why and what to do."""
+class ProjectError(BadInput):
+    """An edit that cannot be done, or a folder that is no project; the message says why and
+    what to do."""
 
 
 @dataclass(frozen=True)
@@ -105,20 +111,19 @@ class Project:
     def _split_roots(self) -> dict[str, Path]:
         found = {
             SPLIT_FOLDERS[p.name.lower()]: p
-            for p in sorted(self.root.iterdir())
-            if p.is_dir() and p.name.lower() in SPLIT_FOLDERS
+            for p in _subfolders(self.root)
+            if p.name.lower() in SPLIT_FOLDERS
         }
         return found if "train" in found else {}
 
-    def class_names(self) -> list[str]:
+    def _class_folders(self) -> list[Path]:
         roots = list(self._split_roots().values()) or [self.root]
-        names = {
-            p.name
-            for root in roots
-            for p in root.iterdir()
-            if p.is_dir() and not p.name.startswith(".")
-        }
-        return sorted(names)
+        return [folder for root in roots for folder in _subfolders(root)]
+
+    def class_names(self) -> list[str]:
+        """The classes: folder names that are text (a name that is not UTF-8 is listed by
+        ``scan`` as skipped, never a class)."""
+        return sorted({p.name for p in self._class_folders() if _is_text(p.name)})
 
     def class_folders(self, name: str) -> list[tuple[Path, str | None]]:
         """The folders holding class ``name``, each with its fixed split (None: not fixed)."""
@@ -130,35 +135,36 @@ class Project:
         return [(self.root / name, None)]
 
     def images(self, name: str) -> list[Path]:
+        """The image files of class ``name`` (none from a folder that cannot be read)."""
         return [
-            p
+            path
             for folder, _ in self.class_folders(name)
-            if folder.is_dir()
-            for p in sorted(folder.iterdir())
-            if p.is_file() and photos.is_image_name(p)
+            for path in _files(folder)[0]
+            if photos.is_image_name(path) and _is_text(path.name)
         ]
 
     def scan(self, check: bool = True) -> Dataset:
-        """Every class and its usable images; with ``check`` each file is decoded once."""
+        """Every class and its usable images; with ``check`` each file is decoded once.
+
+        What cannot be used is listed in ``skipped`` with the reason, never raised: a file that
+        is no image, a class folder that cannot be read, a name that is not UTF-8 (given in a
+        printable form, so that printing the list never fails)."""
         names = self.class_names()
-        items, skipped = [], []
+        skipped = [
+            (_printable(p), f"{photos.printable(p.name)}: {_NOT_TEXT}")
+            for p in self._class_folders()
+            if not _is_text(p.name)
+        ]
+        items = []
         for label, name in enumerate(names):
             for folder, split in self.class_folders(name):
-                for path in sorted(folder.iterdir()) if folder.is_dir() else []:
-                    if not path.is_file() or path.name.startswith("."):
-                        continue
-                    if not photos.is_image_name(path):
-                        skipped.append(
-                            (
-                                path,
-                                f"{path.name}: not an image file name "
-                                f"({', '.join(photos.SUFFIXES)})",
-                            )
-                        )
-                        continue
-                    reason = photos.check(path) if check else None
+                paths, problem = _files(folder)
+                if problem:
+                    skipped.append((_printable(folder), problem))
+                for path in paths:
+                    reason = _unusable(path, check)
                     if reason:
-                        skipped.append((path, reason))
+                        skipped.append((_printable(path), reason))
                     else:
                         items.append(Item(path, label, session_group(path), split))
         return Dataset(names, items, skipped)
@@ -209,18 +215,12 @@ class Project:
         folder = self.root / name
         folder.mkdir(exist_ok=True)
         added, skipped = [], []
-        for path in _walk(paths):
-            reason = (
-                photos.check(path)
-                if photos.is_image_name(path)
-                else f"{path.name}: not an image file name"
-            )
+        for path, problem in _walk(paths):
+            reason = problem or _unusable(path, check=True)
             if reason:
-                skipped.append((path, reason))
+                skipped.append((_printable(path), reason))
                 continue
-            target = _unique(folder / path.name)
-            atomic_write_bytes(target, path.read_bytes())
-            added.append(target)
+            added.append(_copy_file(path, _unique(folder / path.name)))
         return added, skipped
 
     def capture(self, name: str) -> CaptureSession:
@@ -249,14 +249,101 @@ class CaptureSession:
         )
 
 
+_NOT_TEXT = "the name is not valid text (UTF-8): rename it"
+
+
+def _is_text(name: str) -> bool:
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:  # bytes that are not UTF-8, kept by Python as surrogates
+        return False
+    return True
+
+
+def _printable(path: Path) -> Path:
+    """``path`` itself, or, when its name is not UTF-8, the same path with a printable name: a
+    skipped file is only shown, and showing a surrogate fails in print and in Qt."""
+    return path if _is_text(str(path)) else Path(photos.printable(path))
+
+
+def _subfolders(root: Path) -> list[Path]:
+    """The visible folders in ``root``; ProjectError when ``root`` cannot be read."""
+    try:
+        return [p for p in sorted(root.iterdir()) if not p.name.startswith(".") and p.is_dir()]
+    except OSError as error:
+        raise ProjectError(
+            f"{photos.printable(root)} could not be read ({error.strerror or error}): check "
+            f"that you may open it"
+        ) from error
+
+
+def _files(folder: Path) -> tuple[list[Path], str | None]:
+    """The visible files in ``folder``, and why it could not be read (None when it could)."""
+    try:
+        return [
+            p for p in sorted(folder.iterdir()) if not p.name.startswith(".") and p.is_file()
+        ], None
+    except FileNotFoundError:
+        return [], None
+    except OSError as error:
+        return [], _unreadable(folder, error)
+
+
+def _unreadable(folder: Path, error: OSError) -> str:
+    return (
+        f"{photos.printable(folder.name)}: the folder could not be read "
+        f"({error.strerror or error}): check that you may open it"
+    )
+
+
+def _unusable(path: Path, check: bool) -> str | None:
+    """Why the file ``path`` cannot be a training image; None when it can."""
+    if not _is_text(path.name):
+        return f"{photos.printable(path.name)}: {_NOT_TEXT}"
+    if not photos.is_image_name(path):
+        return f"{path.name}: not an image file name ({', '.join(photos.SUFFIXES)})"
+    return photos.check(path) if check else None
+
+
 def _walk(paths):
+    """(file, None) for each file in ``paths`` and the folders below them; (folder, reason)
+    for a folder that could not be read."""
     for path in map(Path, paths):
-        if path.is_dir():
-            yield from (
-                p for p in sorted(path.rglob("*")) if p.is_file() and not p.name.startswith(".")
-            )
-        elif path.is_file():
-            yield path
+        if not path.is_dir():
+            if path.is_file():
+                yield path, None
+            continue
+        errors: list[OSError] = []
+        for folder, subfolders, files in os.walk(path, onerror=errors.append):
+            yield from _refusals(errors, path)
+            subfolders[:] = sorted(d for d in subfolders if not d.startswith("."))
+            yield from ((Path(folder) / n, None) for n in sorted(files) if not n.startswith("."))
+        yield from _refusals(errors, path)
+
+
+def _refusals(errors: list[OSError], walked: Path):
+    """(folder, reason) for each folder ``os.walk`` could not read since last asked."""
+    while errors:
+        error = errors.pop(0)
+        folder = Path(error.filename or walked)
+        yield folder, _unreadable(folder, error)
+
+
+def _copy_file(source: Path, target: Path) -> Path:
+    """``source`` copied to ``target`` in chunks, under a hidden scratch name renamed into
+    place: a failure leaves no partial file, and memory never holds the whole file."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, scratch = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(fd, "wb") as out, open(source, "rb") as handle:
+            shutil.copyfileobj(handle, out, CHUNK)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(scratch, target)
+    except BaseException:
+        Path(scratch).unlink(missing_ok=True)
+        raise
+    return target
 
 
 def _unique(path: Path) -> Path:
@@ -272,7 +359,7 @@ def copy_into(project: Project, projects_dir: Path) -> Project:
     target = _unique(Path(projects_dir) / project.name)
     for name in project.class_names():
         for path in project.images(name):
-            atomic_write_bytes(_unique(target / name / path.name), path.read_bytes())
+            _copy_file(path, _unique(target / name / path.name))
     target.mkdir(parents=True, exist_ok=True)
     return Project(target, editable=True, trash=project.trash, system_trash=project.system_trash)
 

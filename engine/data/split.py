@@ -24,7 +24,7 @@ class Split:
 
 
 def _rank(group: str) -> str:
-    return hashlib.sha1(group.encode("utf-8")).hexdigest()
+    return hashlib.sha1(group.encode("utf-8", "surrogateescape")).hexdigest()
 
 
 def _validation_groups(groups: dict[str, list], target: float) -> set[str]:

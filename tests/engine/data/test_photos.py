@@ -198,4 +198,4 @@ def test_a_name_that_is_not_utf8_is_shown_printably(tmp_path):
     reason = photos.check(name)
     assert reason.startswith("caf\\xe9.jpg: not an image file")
     reason.encode("utf-8")  # printable anywhere: no surrogates left
-    assert photos.shown_name(name) == "caf\\xe9.jpg"
+    assert photos.printable(os.path.basename(name)) == "caf\\xe9.jpg"

@@ -1,11 +1,16 @@
 """Projects: classes added, renamed and deleted to the trash; folders outside the workspace only
 read; imports that copy pictures and skip junk with a reason."""
 
+import errno
 import hashlib
+import os
+import tracemalloc
+from pathlib import Path
 
 import pytest
 
 from engine.data import projects
+from engine.failures import BadInput
 from tests.helpers.files import colour_images
 from tests.helpers.frames import solid
 
@@ -77,3 +82,96 @@ def test_import_copies_images_skips_junk_with_reasons_and_leaves_originals(works
     assert set(reasons) == {"notes.jpg", "empty.png", "readme.txt"}
     assert "not an image file" in reasons["notes.jpg"] and "empty" in reasons["empty.png"]
     assert digest(source) == before
+
+
+def refuse_listing(monkeypatch, folder):
+    """Listing ``folder`` fails as it does for a folder without read permission (the tests may
+    run as root, whom chmod does not stop)."""
+    real_iterdir, real_scandir = Path.iterdir, os.scandir
+
+    def refused(path):
+        if os.fspath(path) == os.fspath(folder):
+            raise PermissionError(errno.EACCES, "Permission denied", os.fspath(path))
+
+    def iterdir(self):
+        refused(self)
+        return real_iterdir(self)
+
+    def scandir(path="."):
+        refused(path)
+        return real_scandir(path)
+
+    monkeypatch.setattr(Path, "iterdir", iterdir)
+    monkeypatch.setattr(os, "scandir", scandir)
+
+
+def test_an_unreadable_class_folder_is_listed_not_raised(tmp_path, monkeypatch):
+    colour_images(tmp_path / "shapes" / "red", "red", 3)
+    colour_images(tmp_path / "shapes" / "blue", "blue", 3)
+    refuse_listing(monkeypatch, tmp_path / "shapes" / "blue")
+    project = projects.Project(tmp_path / "shapes", editable=False)
+    dataset = project.scan()
+    assert dataset.class_names == ["blue", "red"] and dataset.counts() == [0, 3]
+    assert dataset.skipped == [
+        (
+            tmp_path / "shapes" / "blue",
+            "blue: the folder could not be read (Permission denied): check that you may open it",
+        )
+    ]
+    assert any("'blue' has no usable images" in problem for problem in dataset.problems())
+    assert project.images("blue") == []
+    refuse_listing(monkeypatch, tmp_path / "shapes")
+    with pytest.raises(projects.ProjectError, match="shapes could not be read") as refused:
+        project.scan()
+    assert isinstance(refused.value, BadInput)
+
+
+def test_import_lists_an_unreadable_folder_and_takes_the_rest(workspace, tmp_path, monkeypatch):
+    colour_images(tmp_path / "camera" / "day", "red", 2)
+    colour_images(tmp_path / "camera" / "night", "red", 2, seed=1)
+    refuse_listing(monkeypatch, tmp_path / "camera" / "night")
+    project = projects.new_project(workspace, "pets")
+    project.add_class("cat")
+    added, skipped = project.import_files("cat", [tmp_path / "camera"])
+    assert len(added) == 2 and all(path.parent == project.root / "cat" for path in added)
+    assert [(path.name, reason.split(":")[1]) for path, reason in skipped] == [
+        ("night", " the folder could not be read (Permission denied)")
+    ]
+
+
+def test_names_that_are_not_utf8_are_listed_printably(tmp_path):
+    root = os.fsencode(tmp_path / "shapes")
+    colour_images(Path(os.fsdecode(root + b"/red")), "red", 2)
+    colour_images(Path(os.fsdecode(root + b"/gr\xfcn")), "green", 2)  # Latin-1 folder name
+    latin = Path(os.fsdecode(root + b"/red/pomme-\xe9.png"))
+    latin.write_bytes(next((tmp_path / "shapes" / "red").glob("*.png")).read_bytes())
+    dataset = projects.Project(tmp_path / "shapes", editable=False).scan()
+    assert dataset.class_names == ["red"] and dataset.counts() == [2]
+    shown = {str(path): reason for path, reason in dataset.skipped}
+    assert shown == {
+        str(tmp_path / "shapes" / "gr\\xfcn"): "gr\\xfcn: the name is not valid text (UTF-8): "
+        "rename it",
+        str(tmp_path / "shapes" / "red" / "pomme-\\xe9.png"): "pomme-\\xe9.png: the name is not "
+        "valid text (UTF-8): rename it",
+    }
+    for path, reason in dataset.skipped:  # printing them can raise no codec error
+        f"skipped {path}: {reason}".encode()
+
+
+def test_imports_and_copies_read_a_file_in_chunks(workspace, tmp_path):
+    colour_images(tmp_path / "in", "red", 1)
+    photo = next((tmp_path / "in").glob("*.png"))
+    with open(photo, "r+b") as handle:
+        handle.truncate(60_000_000)  # a picture with a 60 MB tail (sparse on disk)
+    project = projects.new_project(workspace, "big")
+    project.add_class("red")
+    tracemalloc.start()
+    try:
+        added, skipped = project.import_files("red", [photo])
+        copied = projects.copy_into(project, tmp_path / "copies")
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert skipped == [] and added[0].stat().st_size == 60_000_000
+    assert next((copied.root / "red").iterdir()).stat().st_size == 60_000_000
+    assert peak < 8e6, peak

@@ -1,6 +1,9 @@
 """The train/validation split: capture sessions kept together, its warnings, and a tree's own
 train/ and val/ folders."""
 
+import os
+from pathlib import Path
+
 from engine.data import projects, split
 from tests.helpers.files import colour_images, recorded_project
 from tests.helpers.frames import COLOURS
@@ -67,3 +70,15 @@ def test_a_tree_with_train_and_val_folders_keeps_its_split(workspace, tmp_path):
     parts = split.split(project.scan())
     assert len(parts.train) == 12 and len(parts.validation) == 4
     assert all("/val/" in str(i.path) for i in parts.validation)
+
+
+def test_groups_named_with_bytes_that_are_not_utf8_split_stably():
+    # Items made without a scan (scan skips such names) must not stop the split with a codec
+    # error; the hash of the name's own bytes places them.
+    names = [os.fsdecode(b"photo-\xe9-%d.jpg" % n) for n in range(10)]
+    items = [projects.Item(Path(name), 0, projects.session_group(Path(name))) for name in names]
+    items += [projects.Item(Path(f"b{n}.jpg"), 1, f"b{n}") for n in range(10)]
+    dataset = projects.Dataset(["a", "b"], items)
+    first, again = split.split(dataset, 0.2), split.split(dataset, 0.2)
+    assert 0 < sum(item.label == 0 for item in first.validation) < 10
+    assert [item.path for item in first.validation] == [item.path for item in again.validation]
