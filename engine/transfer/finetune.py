@@ -21,10 +21,13 @@ import numpy as np
 
 from engine.data.projects import Dataset
 from engine.data.split import Split
+from engine.failures import LabError
 from engine.models import evaluation
 from engine.models.callbacks import ProgressCallback, QuickValidation
 from engine.models.zoo import preprocessing
 from engine.transfer.embeddings import Base, EmbeddingCache, embed, load_input
+
+SAME_FEATURES = 1e-4  # the largest spread of a feature, over their RMS, that counts as none
 
 
 @dataclass
@@ -95,20 +98,41 @@ def _optimizer(name: str, learning_rate: float):
 
 
 def build_head(dimensions: int, classes: int, dropout: float, vectors=None) -> keras.Model:
-    """Dropout and a dense softmax; given the training embeddings, they are first standardised
-    (a base's embeddings can be tiny or huge, and one learning rate must suit every base)."""
+    """Dropout and a dense softmax; given the training embeddings, they are first brought to a
+    root mean square of 1 and then standardised: a base's embeddings can be tiny or huge (a
+    random-weights MobileNetV2 gives about 1e-12, below the epsilon under which Normalization
+    stops dividing), and one learning rate must suit every base."""
     layers = [keras.Input((dimensions,))]
     if vectors is not None:
-        layers.append(
+        vectors = np.asarray(vectors, dtype="float64")
+        rms = float(np.sqrt(np.mean(vectors**2)))
+        scale = 1.0 / rms if rms > 0 else 1.0
+        scaled = vectors * scale
+        layers += [
+            keras.layers.Rescaling(scale, name="scale"),
             keras.layers.Normalization(
-                mean=vectors.mean(axis=0), variance=vectors.var(axis=0), name="standardise"
-            )
-        )
+                mean=scaled.mean(axis=0), variance=scaled.var(axis=0), name="standardise"
+            ),
+        ]
     layers += [
         keras.layers.Dropout(dropout),
         keras.layers.Dense(classes, activation="softmax", name="classes"),
     ]
     return keras.Sequential(layers, name="head")
+
+
+def check_features(vectors: np.ndarray, base_name: str) -> None:
+    """LabError when every image gives the same features (relative to their size): no head can
+    learn from them, and training would only learn the most common class."""
+    vectors = np.asarray(vectors, dtype="float64")
+    rms = float(np.sqrt(np.mean(vectors**2)))
+    spread = float(vectors.std(axis=0).max()) / rms if rms > 0 else 0.0
+    if len(vectors) > 1 and spread < SAME_FEATURES:
+        raise LabError(
+            f"The base {base_name} gives the same features for every image (is it a network "
+            f"with random weights?): nothing can be learnt from them. Choose a base with "
+            f"ImageNet weights, or a model of your own from the workspace"
+        )
 
 
 def fit_in_memory(
@@ -228,6 +252,7 @@ def train(
     val_vectors = vectors[len(split.train) :, 0]
     val_labels = np.array([i.label for i in split.validation])
 
+    check_features(train_vectors, base.name)
     keras.utils.set_random_seed(options.seed)
     head = build_head(base.dimensions, classes, options.dropout, train_vectors)
     head.compile(

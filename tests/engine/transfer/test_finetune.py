@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from engine.data import projects, split
+from engine.failures import LabError
 from engine.models import model_fit, zoo
 from engine.transfer import embeddings, finetune
 from engine.workspace.store import load_keras_model
@@ -114,20 +115,33 @@ def test_stage_two_unfreezes_only_the_top_layers_and_keeps_batchnorm_frozen():
     assert len(base.trainable_weights) == 4
 
 
-def test_tiny_embeddings_are_standardised_so_the_head_still_learns(workspace):
-    # A random-weights zoo network can give embeddings around 1e-12 (MobileNetV2 here): the head
-    # standardises them with the training set's statistics before its dense layer.
+@pytest.mark.parametrize("size", [1e-12, 1e6])
+def test_tiny_or_huge_embeddings_are_rescaled_so_the_head_still_learns(workspace, size):
+    # A random-weights MobileNetV2 gives embeddings around 1e-12 (measured on the ants and bees),
+    # below Keras Normalization's epsilon (1e-7): standardising alone left the head on the most
+    # common class. The head first brings them to an RMS of 1.
     inputs = keras.Input((32, 32, 3))
     pooled = keras.layers.GlobalAveragePooling2D()(inputs)
-    tiny = keras.layers.Rescaling(1e-6, name="tiny")(pooled)
-    model = keras.Model(inputs, keras.layers.Dense(3)(tiny))
-    base = embeddings.model_base(model, "tiny", (32, 32), "unit", "tiny")
+    features = keras.layers.Rescaling(size, name="sized")(keras.layers.Dense(3)(pooled))
+    model = keras.Model(inputs, keras.layers.Dense(2)(features))  # cut at its input: features
+    base = embeddings.model_base(model, "sized", (32, 32), "unit")
     project = recorded_project(workspace)
     dataset = project.scan()
     parts = split.split(dataset, 0.34)
     outcome = finetune.train(dataset, parts, base, finetune.Options(epochs=30, learning_rate=0.05))
     assert outcome.accuracy == 1.0
     assert outcome.model.get_layer("head").get_layer("standardise") is not None
+
+
+def test_a_base_that_gives_every_image_the_same_features_is_refused_before_training(workspace):
+    inputs = keras.Input((32, 32, 3))
+    pooled = keras.layers.GlobalAveragePooling2D()(inputs)
+    same = keras.layers.Dense(4, kernel_initializer="zeros", bias_initializer="ones")(pooled)
+    model = keras.Model(inputs, keras.layers.Dense(2)(same))
+    base = embeddings.model_base(model, "flat", (32, 32), "unit")
+    dataset = recorded_project(workspace).scan()
+    with pytest.raises(LabError, match="same features for every image"):
+        finetune.train(dataset, split.split(dataset, 0.34), base, finetune.Options(epochs=1))
 
 
 def test_a_grayscale_mnist_lab_model_is_a_base_whose_fine_tuned_model_runs_live(workspace):
