@@ -22,6 +22,7 @@ from engine.workspace.store import Workspace
 from gui.core.jobs import Job, LatestJob
 from gui.panels.collect_train.images import ImagesBox, SessionTable, class_groups
 from gui.panels.collect_train.message import Message, SkippedFiles
+from gui.panels.collect_train.preview import LivePreview
 from gui.panels.collect_train.project import ProjectBar
 from gui.panels.collect_train.record import Recorder
 from gui.panels.collect_train.thumbs import selected_paths
@@ -30,8 +31,10 @@ from gui.panels.collect_train.thumbs import selected_paths
 class CollectView(QWidget):
     """Pick or make a project, edit its classes and fill them from the live stream or files.
 
-    ``frame_source()`` gives the newest live frame (RGB numpy) or None. ``scanned(dataset)``
-    follows every change with a fresh scan (usable images and skipped files).
+    ``frame_source()`` gives the newest live frame (RGB numpy) or None; the preview shows it.
+    While recording, the class's count, its thumbnails and the preview's count follow each
+    frame. ``scanned(dataset)`` follows every change with a fresh scan (usable images and
+    skipped files). No line here comes and goes: the buttons never move under the pointer.
     """
 
     scanned = Signal(object)
@@ -75,6 +78,8 @@ class CollectView(QWidget):
         classes.addLayout(class_buttons)
 
         self.recorder = Recorder(frame_source, self._target)
+        self.recorder.started.connect(self._recording)
+        self.recorder.recorded.connect(self._frame_recorded)
         self.recorder.stopped.connect(self._recorded)
         self.recorder.message.connect(self.say)
         self.record_button, self.rate = self.recorder.record_button, self.recorder.rate
@@ -91,7 +96,8 @@ class CollectView(QWidget):
         classes_box.setMaximumWidth(300)
         middle.addWidget(classes_box, 0)
 
-        self.images = ImagesBox(self.sessions)
+        self.preview = LivePreview(frame_source)
+        self.images = ImagesBox(self.sessions, self.preview)
         self.grid, self.thumbs = self.images.grid, self.images.thumbs
         self.grid.dropped.connect(self.import_paths)
         self.delete_images_button = self.images.delete_button
@@ -99,11 +105,11 @@ class CollectView(QWidget):
         middle.addWidget(self.images, 1)
         layout.addLayout(middle, 1)
 
-        self.message = Message()
-        layout.addWidget(self.message)
         self.skipped_files = SkippedFiles()
         self.skipped_toggle, self.skipped = self.skipped_files.toggle, self.skipped_files.list
         layout.addWidget(self.skipped_files)
+        self.message = Message(lines=2)
+        layout.addWidget(self.message)
         self._enable()
 
     # -- project ---------------------------------------------------------------------------
@@ -141,9 +147,11 @@ class CollectView(QWidget):
 
     def show_class(self) -> None:
         name = self.current_class()
-        self.sessions.show_groups(
-            class_groups(self.project, name) if self.project and name else [], self._sides
-        )
+        groups = class_groups(self.project, name) if self.project and name else []
+        self.sessions.show_groups(groups, self._sides)
+        if self.session is None:
+            count = sum(len(group.paths) for group in groups)
+            self.preview.show_count(f"'{name}': {_frames(count, 'image')}" if name else "")
 
     def show_split(self, split) -> None:
         """Say in the session table where each session's images went (None: not known)."""
@@ -238,10 +246,29 @@ class CollectView(QWidget):
     def stop_recording(self) -> None:
         self.recorder.stop()
 
+    def _recording(self, session) -> None:
+        """A session starts: the class's thumbnails, all of them, will grow frame by frame."""
+        name = session.folder.name
+        self._had = len(self.project.images(name))
+        self.sessions.setCurrentItem(self.sessions.topLevelItem(0))
+        self.preview.show_count(f"0 frames into '{name}'", True)
+        self.say(f"Recording into '{name}'…")
+
+    def _frame_recorded(self, session, path, frame) -> None:
+        name = session.folder.name
+        for row in range(self.classes.count()):
+            item = self.classes.item(row)
+            if item.data(Qt.ItemDataRole.UserRole) == name:
+                item.setText(f"{name}  ({self._had + session.count})")
+        if name == self.current_class():  # its thumbnails show, all of them: see _recording
+            self.thumbs.add(path, frame, f"{path.name} · session being recorded")
+            self.sessions.topLevelItem(0).setText(1, str(self._had + session.count))
+        self.preview.show_count(f"{_frames(session.count)} into '{name}'", True)
+
     def _recorded(self, session) -> None:
         self.refresh()
         self.say(
-            f"Recorded {session.count} frame{'s' * (session.count != 1)} into "
+            f"Recorded {_frames(session.count)} into "
             f"'{session.folder.name}' (session {session.session})."
         )
 
@@ -318,3 +345,7 @@ class CollectView(QWidget):
             self.delete_images_button,
         ):
             widget.setEnabled(editable and has_class)
+
+
+def _frames(count: int, noun: str = "frame") -> str:
+    return f"{count} {noun}{'s' * (count != 1)}"

@@ -11,12 +11,14 @@ from pathlib import Path
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QGroupBox,
+    QHBoxLayout,
     QHeaderView,
     QLabel,
     QPushButton,
     QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
+    QWidget,
 )
 
 from engine.data import photos
@@ -154,9 +156,10 @@ class SessionTable(QTreeWidget):
 
 
 class ImagesBox(QGroupBox):
-    """Thumbnails of a class (or of one of its sessions), a line on how it is split, Delete."""
+    """Thumbnails of a class (or of one of its sessions), a line on how it is split, Delete;
+    ``preview`` (the live video) goes at the top, beside that line."""
 
-    def __init__(self, sessions: SessionTable, parent=None):
+    def __init__(self, sessions: SessionTable, preview: QWidget | None = None, parent=None):
         super().__init__("Images", parent)
         self.setToolTip("Drop image files or folders here to import them into the class")
         self.sessions = sessions
@@ -171,7 +174,11 @@ class ImagesBox(QGroupBox):
             "Moves the selected images to the trash (the system's, or "
             "the workspace's where there is none)"
         )
-        layout.addWidget(self.caption)
+        top = QHBoxLayout()
+        if preview is not None:
+            top.addWidget(preview, 0, Qt.AlignmentFlag.AlignTop)
+        top.addWidget(self.caption, 1, Qt.AlignmentFlag.AlignTop)
+        layout.addLayout(top)
         layout.addWidget(self.grid, 1)
         layout.addWidget(self.delete_button)
         sessions.picked.connect(self.show_paths)

@@ -59,7 +59,7 @@ class FinetunePanel(QWidget):
         right = QWidget()
         right_layout = QVBoxLayout(right)
         right_layout.setContentsMargins(0, 0, 0, 0)
-        self.checks = Message("Open or make a project to start.")
+        self.checks = Message("Open or make a project to start.", lines=5)
         self.curves = Curves()
         self.results = FileResultsView()
         self.views = QTabWidget()

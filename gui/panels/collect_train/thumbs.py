@@ -23,17 +23,23 @@ def rgb_icon(image: np.ndarray) -> QIcon:
     return QIcon(QPixmap.fromImage(to_qimage(image)))
 
 
+def shrunk(image: np.ndarray, width: int, height: int | None = None) -> np.ndarray:
+    """``image`` made small enough to fit ``width`` x ``height`` (default: a square), keeping
+    its aspect ratio; never enlarged."""
+    scale = min(width / image.shape[1], (height or width) / image.shape[0])
+    if scale >= 1:
+        return image
+    size = (max(1, round(image.shape[1] * scale)), max(1, round(image.shape[0] * scale)))
+    return cv2.resize(image, size, interpolation=cv2.INTER_AREA)
+
+
 def small(path: Path, side: int = SIDE) -> np.ndarray | None:
     """The image at ``path`` shrunk to fit ``side`` pixels; None when it cannot be decoded."""
     try:
         image = photos.decode(path, max_side=128)
     except (photos.ImageProblem, OSError):
         return None
-    scale = side / max(image.shape[:2])
-    if scale < 1:
-        size = (max(1, round(image.shape[1] * scale)), max(1, round(image.shape[0] * scale)))
-        image = cv2.resize(image, size, interpolation=cv2.INTER_AREA)
-    return image
+    return shrunk(image, side)
 
 
 def _decode_all(paths, side):
@@ -115,6 +121,15 @@ class ThumbnailFiller(QObject):
         if paths:
             side = self.side
             self.decoding.start(lambda run: _decode_all(paths, side))
+
+    def add(self, path: Path, image: np.ndarray, tooltip: str = "") -> None:
+        """Append the file ``path`` whose picture is already known (a frame just recorded) and
+        scroll to it; nothing is decoded."""
+        item = QListWidgetItem(rgb_icon(shrunk(image, self.side)), "")
+        item.setToolTip(tooltip or Path(path).name)
+        item.setData(PATH_ROLE, str(path))
+        self.widget.addItem(item)
+        self.widget.scrollToItem(item)
 
     def stop(self) -> None:
         """No more pictures from the files shown so far."""
