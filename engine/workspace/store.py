@@ -180,13 +180,19 @@ class Workspace:
 
 def load_keras_model(path: str | Path):
     """Open a .keras file after vetting it (engine/workspace/model_files.py), with Keras' safe
-    mode on too; ValueError says why it cannot be used."""
+    mode on too; BadFile (a ValueError) says why it cannot be used. Keras reads it unpacked in
+    a folder of the app's that is removed afterwards, not from the system's temporary folder."""
     import keras
 
-    from engine.workspace.model_files import vet
+    from engine.failures import BadFile
+    from engine.workspace.model_files import extracted, vet
 
-    vet(path)  # UnsafeModel is a ValueError with the reason
-    try:
-        return keras.saving.load_model(path, safe_mode=True, compile=False)
-    except Exception as error:
-        raise ValueError(f"{path.name} could not be opened as a Keras model ({error})") from error
+    path = Path(path)
+    vet(path)  # BadFile with the reason: hostile, damaged or over a budget
+    with extracted(path) as folder:
+        try:
+            return keras.saving.load_model(folder, safe_mode=True, compile=False)
+        except MemoryError:
+            raise
+        except Exception as error:
+            raise BadFile(f"{path.name} could not be opened as a Keras model ({error})") from error
