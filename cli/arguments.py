@@ -1,14 +1,75 @@
-"""The command line: the window's options and the headless commands' own."""
+"""The command line: the window's options and the headless commands' own, each value checked
+as it is parsed (names, ranges, finite numbers) and each path and backend right after, before
+any work starts and before Keras is imported."""
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
+import math
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+from engine.failures import BadInput, MissingBackend
+from engine.workspace.names import check_name
+
+BACKENDS = ("tensorflow", "jax", "torch")
+
+
+def whole(low: int, high: int | None = None) -> Callable[[str], int]:
+    """An argparse type: a whole number from ``low`` to ``high``."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        if value < low or (high is not None and value > high):
+            span = f"from {low} to {high}" if high is not None else f"{low} or more"
+            raise argparse.ArgumentTypeError(f"{value} is out of range: give a number {span}")
+        return value
+
+    parse.__name__ = "whole number"
+    return parse
+
+
+def real(low: float, high: float, *, low_open: bool = False, high_open: bool = False):
+    """An argparse type: a finite number between ``low`` and ``high`` (NaN, inf refused)."""
+
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+        inside = (low < value if low_open else low <= value) and (
+            value < high if high_open else value <= high
+        )
+        if not math.isfinite(value) or not inside:
+            left, right = "(" if low_open else "[", ")" if high_open else "]"
+            raise argparse.ArgumentTypeError(
+                f"{text} is out of range: give a finite number in {left}{low:g}, {high:g}{right}"
+            )
+        return value
+
+    parse.__name__ = "number"
+    return parse
+
+
+def model_name(text: str) -> str:
+    """An argparse type: a model name, one plain name inside the workspace."""
+    try:
+        return check_name(text)
+    except BadInput as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def _add_common(parser: argparse.ArgumentParser, suppress: bool = False) -> None:
     default = argparse.SUPPRESS if suppress else None
     sources = parser.add_mutually_exclusive_group()
-    sources.add_argument("--camera", type=int, metavar="N", default=default, help="camera index")
+    sources.add_argument(
+        "--camera", type=whole(0, 99), metavar="N", default=default, help="camera index"
+    )
     sources.add_argument("--video", metavar="FILE", default=default, help="a video file")
     sources.add_argument("--images", metavar="DIR", default=default, help="a folder of images")
     sources.add_argument(
@@ -29,7 +90,7 @@ def _add_common(parser: argparse.ArgumentParser, suppress: bool = False) -> None
     )
     parser.add_argument(
         "--backend",
-        choices=("tensorflow", "jax", "torch"),
+        choices=BACKENDS,
         default=default,
         help="Keras backend (default: $KERAS_BACKEND or tensorflow)",
     )
@@ -41,11 +102,15 @@ def _add_common(parser: argparse.ArgumentParser, suppress: bool = False) -> None
     )
     parser.add_argument(
         "--top-k",
-        type=int,
+        type=whole(1, 1000),
         default=argparse.SUPPRESS if suppress else 5,
         metavar="K",
         help="how many labels to show (default 5)",
     )
+
+
+MOST_EPOCHS = 10_000
+MOST_BATCH = 65_536
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -54,7 +119,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     commands = parser.add_subparsers(dest="command")
     classify = commands.add_parser("classify", help="print one JSON line per classified frame")
     _add_common(classify, suppress=True)
-    classify.add_argument("--frames", type=int, metavar="N", help="stop after N frames")
+    classify.add_argument("--frames", type=whole(1), metavar="N", help="stop after N frames")
     classify.add_argument(
         "--realtime",
         action="store_true",
@@ -62,10 +127,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     classify.add_argument(
         "--smoothing",
-        type=float,
+        type=real(0.0, 1.0, high_open=True),
         default=0.0,
         metavar="ALPHA",
-        help="exponential smoothing of probabilities (default 0: raw)",
+        help="exponential smoothing of probabilities, in [0, 1) (default 0: raw)",
     )
     mnist = commands.add_parser("mnist", help="train one of the course's MNIST networks")
     mnist.add_argument(
@@ -76,12 +141,20 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     mnist.add_argument(
         "--dataset", default="fashion", help="fashion, mnist or a folder of IDX files"
     )
-    mnist.add_argument("--epochs", type=int, help="default: the course's")
+    mnist.add_argument("--epochs", type=whole(1, MOST_EPOCHS), help="default: the course's")
     mnist.add_argument(
-        "--batch-size", type=int, help="default: the preset's (128 for the course's)"
+        "--batch-size",
+        type=whole(1, MOST_BATCH),
+        help="default: the preset's (128 for the course's)",
     )
-    mnist.add_argument("--minutes", type=float, help="a training time budget, as in the challenge")
-    mnist.add_argument("--subset", type=int, metavar="N", help="train on the first N images only")
+    mnist.add_argument(
+        "--minutes",
+        type=real(0.0, 7 * 24 * 60, low_open=True),
+        help="a training time budget, as in the challenge",
+    )
+    mnist.add_argument(
+        "--subset", type=whole(1), metavar="N", help="train on the first N images only"
+    )
     mnist.add_argument("--workspace", metavar="DIR", default=argparse.SUPPRESS)
     tune = commands.add_parser("finetune", help="transfer learning on a folder of class folders")
     tune.add_argument(
@@ -95,21 +168,32 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--layer", help="for a .keras base: the layer to cut at (default: the last layer's input)"
     )
     tune.add_argument("--weights", default="imagenet", help="imagenet, none or a weights file")
-    tune.add_argument("--epochs", type=int, default=25)
-    tune.add_argument("--batch-size", type=int, default=32)
-    tune.add_argument("--learning-rate", type=float, default=1e-3)
+    tune.add_argument("--epochs", type=whole(1, MOST_EPOCHS), default=25)
+    tune.add_argument("--batch-size", type=whole(1, MOST_BATCH), default=32)
+    tune.add_argument(
+        "--learning-rate", type=real(0.0, 10.0, low_open=True), default=1e-3, metavar="RATE"
+    )
     tune.add_argument("--augment", default="", help="comma list of flip,rotation,zoom,brightness")
-    tune.add_argument("--variants", type=int, default=0, help="augmented copies per image")
+    tune.add_argument(
+        "--variants", type=whole(0, 100), default=0, help="augmented copies per image"
+    )
     tune.add_argument(
         "--unfreeze",
-        type=int,
+        type=whole(0, 10_000),
         default=0,
         metavar="K",
         help="then train the base's top K layers end to end (SGD 1e-4, momentum 0.9)",
     )
-    tune.add_argument("--fine-epochs", type=int, default=5)
+    tune.add_argument("--fine-epochs", type=whole(1, MOST_EPOCHS), default=5)
     tune.add_argument(
-        "--out", required=True, metavar="NAME", help="the model's name in the workspace"
+        "--out",
+        required=True,
+        type=model_name,
+        metavar="NAME",
+        help="the model's name in the workspace",
+    )
+    tune.add_argument(
+        "--force", action="store_true", help="replace a workspace model of the same name"
     )
     tune.add_argument("--workspace", metavar="DIR", default=argparse.SUPPRESS)
     return parser.parse_args(argv)
@@ -119,3 +203,85 @@ def weights_option(args: argparse.Namespace) -> str | None:
     """--weights as the zoo takes it: 'imagenet', None for 'none', or a file path."""
     weights = getattr(args, "weights", None) or "imagenet"
     return None if weights.lower() == "none" else weights
+
+
+def check_backend(args: argparse.Namespace) -> str:
+    """The Keras backend the run will use, refused with a sentence when it is not installed;
+    asked before anything imports Keras (importing a missing one would be a traceback)."""
+    name = args.backend or os.environ.get("KERAS_BACKEND") or "tensorflow"
+    if name not in BACKENDS:
+        raise BadInput(f"KERAS_BACKEND={name} is not a Keras backend: use {', '.join(BACKENDS)}")
+    if importlib.util.find_spec(name) is None:
+        others = ", ".join(b for b in BACKENDS if b != name and importlib.util.find_spec(b))
+        raise MissingBackend(
+            f"The {name} backend is not installed: install it (pip install {name})"
+            + (f" or choose --backend {others}" if others else "")
+        )
+    return name
+
+
+def check_paths(args: argparse.Namespace) -> None:
+    """Refuse, before any work, the files and folders a command names that cannot serve: a
+    missing video or folder, a file where a folder belongs, an existing model without --force."""
+    from engine.workspace.store import Workspace
+
+    workspace = Workspace(getattr(args, "workspace", None))
+    if workspace.root.exists() and not workspace.root.is_dir():
+        raise BadInput(
+            f"The workspace {workspace.root} is a file, not a folder: give --workspace a folder"
+        )
+    if args.command == "classify":
+        if not (args.video or args.images or args.frames or args.realtime):
+            raise BadInput(
+                "A live source never ends: give --frames N, --video FILE or --images DIR"
+            )
+        _need(args.video, "file", "The video file")
+        _need(args.images, "folder", "The image folder")
+        if args.model and args.model.endswith(".keras"):
+            _need(args.model, "file", "The model file")
+    elif args.command == "mnist":
+        if args.dataset not in ("fashion", "mnist"):
+            _need(args.dataset, "folder", "The IDX folder given to --dataset")
+    elif args.command == "finetune":
+        _need(args.data, "folder", "The folder of class folders given to --data")
+        if args.base.endswith(".keras"):
+            _need(args.base, "file", "The base model file")
+        if args.weights.lower() not in ("imagenet", "none"):
+            _need(args.weights, "file", "The weights file")
+        exists = getattr(workspace, "model_exists", None)
+        taken = (
+            exists(args.out) if exists else (workspace.models_dir / f"{args.out}.keras").exists()
+        )
+        if taken and not args.force:
+            raise BadInput(
+                f"A model named '{args.out}' is already in the workspace: choose another --out "
+                f"name, or add --force to replace it"
+            )
+    if args.command in ("mnist", "finetune"):
+        _writable(workspace.models_dir)
+
+
+def _writable(folder: Path) -> None:
+    """Refuse before training a models folder that cannot be written (read-only disk, no
+    permission, a file in its place), rather than after it: an OSError that explain() words."""
+    import tempfile
+
+    if folder.exists() and not folder.is_dir():
+        raise BadInput(
+            f"{folder} is a file, not a folder: move it away or choose another workspace"
+        )
+    folder.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryFile(dir=folder, prefix=".probe-"):
+        pass
+
+
+def _need(path: str | None, kind: str, what: str) -> None:
+    if path is None:
+        return
+    found = Path(path)
+    if not found.exists():
+        raise BadInput(f"{what} {found} does not exist: check the path")
+    if kind == "folder" and not found.is_dir():
+        raise BadInput(f"{what} {found} is a file: give a folder")
+    if kind == "file" and not found.is_file():
+        raise BadInput(f"{what} {found} is a folder: give a file")

@@ -6,7 +6,9 @@ import functools
 import sys
 import time
 
+from engine import failures
 from engine.data import projects
+from engine.failures import BadInput, LabError
 from engine.models import zoo
 from engine.transfer import embeddings, finetune, pipeline
 from engine.workspace.store import Workspace
@@ -20,8 +22,7 @@ def main(args) -> int:
     unknown = [a for a in augment if a not in embeddings.AUGMENTATIONS]
     if unknown:
         known = ", ".join(embeddings.AUGMENTATIONS)
-        print(f"error: unknown augmentation {unknown[0]!r}: use {known}", file=sys.stderr)
-        return 2
+        raise BadInput(f"Unknown augmentation {unknown[0]!r}: use {known}")
     options = finetune.Options(
         epochs=args.epochs,
         batch_size=args.batch_size,
@@ -91,10 +92,18 @@ def run(
         )
     except KeyboardInterrupt:
         print("\nstopped: nothing saved", file=sys.stderr)
-        return 130
+        return failures.EXIT_INTERRUPTED
     except (projects.ProjectError, ValueError, zoo.WeightsMissing, FileNotFoundError) as error:
-        print(("\n" if stage[0] else "") + f"error: {error}", file=sys.stderr)
-        return 2
+        if stage[0]:
+            print(file=sys.stderr)  # end the progress bar's line
+        if isinstance(error, LabError):
+            raise  # the boundary says it, with its own exit status
+        print(f"error: {error}", file=sys.stderr)
+        return failures.EXIT_USAGE
+    except BaseException:
+        if stage[0]:
+            print(file=sys.stderr)
+        raise
     print(file=sys.stderr)
     outcome = result.outcome
     print(
@@ -107,11 +116,18 @@ def run(
         file=out,
     )
     if result.save_error is not None:
-        print(
-            f"error: the model could not be saved: {result.save_error}. Free some disk space "
-            f"and run again; any earlier model '{out_name}' is unchanged.",
-            file=sys.stderr,
-        )
-        return 1
+        print(f"error: {_not_saved(result.save_error, out_name)}", file=sys.stderr)
+        return failures.EXIT_FAILED
     print(f"saved {result.info.path}", file=out)
     return 0
+
+
+def _not_saved(error: BaseException | str, name: str) -> str:
+    """Why the model was not saved (the pipeline hands the OSError, or its text), and that the
+    earlier model of that name is as it was."""
+    known = failures.explain(error) if isinstance(error, BaseException) else None
+    why = known.sentence if known else f"{error}."
+    return (
+        f"the model could not be saved: {why} Any earlier model '{name}' is unchanged; free "
+        f"some disk space or choose a workspace you can write to (--workspace DIR) and run again."
+    )

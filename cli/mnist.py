@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import inspect
 import sys
 import threading
 import time
 from pathlib import Path
 
+from engine import failures
 from engine.data import datasets
+from engine.failures import BadInput, LabError
 from engine.mnist import lab
 from engine.workspace.store import Workspace
 
@@ -15,11 +18,7 @@ from engine.workspace.store import Workspace
 def main(args) -> int:
     """Train ``args.preset`` on ``args.dataset`` and save it in the workspace; the exit status."""
     if args.preset not in lab.PRESETS:
-        print(
-            f"error: unknown preset {args.preset!r}: choose one of {', '.join(lab.PRESETS)}",
-            file=sys.stderr,
-        )
-        return 2
+        raise BadInput(f"Unknown preset {args.preset!r}: choose one of {', '.join(lab.PRESETS)}")
     return run(
         args.preset,
         args.dataset,
@@ -62,8 +61,10 @@ def run(
     try:
         data = load_dataset(dataset)
     except (datasets.DatasetUnavailable, ValueError) as error:
+        if isinstance(error, LabError):
+            raise  # the boundary says it, with its own exit status
         print(f"error: {error}", file=sys.stderr)
-        return 2
+        return failures.EXIT_USAGE
     if subset:
         data = data.subset(subset)
     started = time.perf_counter()
@@ -100,10 +101,19 @@ def run(
             **options,
         )
     except KeyboardInterrupt:
-        print("\nstopped", file=sys.stderr)
-        return 130
+        print("\nstopped: nothing saved", file=sys.stderr)
+        return failures.EXIT_INTERRUPTED
+    print("| Architecture | Parameters | Optimizer | Epochs | CPU s | Error |", file=out)
+    print("|---|---:|---|---:|---:|---:|", file=out)
+    print(table_row(result), file=out)  # the result stands even if saving fails below
+    out.flush()
     stamp = time.strftime("%Y%m%d-%H%M%S")
     name = workspace.free_model_name(f"{preset}-{data.name.lower()}-{stamp}")
+    never_replace = (
+        {"replace": False}
+        if "replace" in inspect.signature(workspace.save_model).parameters
+        else {}
+    )
     info = workspace.save_model(
         result.model,
         data.class_names,
@@ -115,9 +125,7 @@ def run(
         test_error=result.test_error,
         epochs=result.epochs_done,
         seconds=round(result.seconds, 1),
+        **never_replace,
     )
-    print("| Architecture | Parameters | Optimizer | Epochs | CPU s | Error |", file=out)
-    print("|---|---:|---|---:|---:|---:|", file=out)
-    print(table_row(result), file=out)
     print(f"saved {info.path}", file=sys.stderr)
     return 0

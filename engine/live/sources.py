@@ -157,12 +157,16 @@ def load_rgb(path: str | Path) -> np.ndarray:
 
 
 class ImageFolderSource(Source):
-    """A slideshow of the images in a folder, each shown for ``seconds``; skips unreadable files."""
+    """A slideshow of the images in a folder, each shown for ``seconds``; skips unreadable files.
+    Loops unless ``loop=False``: then it ends after the last image."""
 
-    def __init__(self, folder: str | Path, seconds: float = 2.0, fps: float = 15.0):
+    def __init__(
+        self, folder: str | Path, seconds: float = 2.0, fps: float = 15.0, loop: bool = True
+    ):
         self.folder = Path(folder)
         self.name = self.folder.name or str(self.folder)
         self.fps = fps
+        self.loop = loop
         self._repeat = max(1, round(seconds * fps))
         self._files: list[Path] = []
         self._position = 0
@@ -186,13 +190,17 @@ class ImageFolderSource(Source):
         return self._current
 
     def _next_image(self) -> np.ndarray:
-        for _ in range(len(self._files)):
+        if not self.loop and self._position >= len(self._files):
+            raise EndOfStream
+        for _ in range(len(self._files) if self.loop else len(self._files) - self._position):
             path = self._files[self._position % len(self._files)]
             self._position += 1
             try:
                 return load_rgb(path)
             except (ValueError, FileNotFoundError):
                 continue
+        if not self.loop:  # reopening would start again: the run is over
+            raise EndOfStream
         raise SourceError(f"no image in {self.folder} can be read")
 
 
@@ -268,7 +276,7 @@ def from_options(
     if video:
         return VideoFileSource(video, loop=loop)
     if images:
-        return ImageFolderSource(images)
+        return ImageFolderSource(images, loop=loop)
     if demo:
         return SyntheticSource()
     if camera is not None:

@@ -77,14 +77,21 @@ def test_a_failed_save_says_why_and_keeps_the_earlier_model(workspace, maps, cap
 
     monkeypatch.setattr(keras.Model, "save", full_disk)
     capsys.readouterr()
-    assert finetune(workspace, data, maps.path, "--layer", "conv") == 1
+    assert finetune(workspace, data, maps.path, "--layer", "conv", "--force") == 1
     printed = capsys.readouterr()
     assert "Traceback" not in printed.err and "saved" not in printed.out
     assert printed.err.splitlines()[-1] == (
-        "error: the model could not be saved: [Errno 28] No space left on device. Free some "
-        "disk space and run again; any earlier model 'mine' is unchanged."
+        "error: the model could not be saved: [Errno 28] No space left on device. Any earlier "
+        "model 'mine' is unchanged; free some disk space or choose a workspace you can write to "
+        "(--workspace DIR) and run again."
     )
     assert (workspace.models_dir / "mine.keras").read_bytes() == good
+    assert sorted(p.name for p in workspace.models_dir.iterdir()) == [
+        "maps.json",
+        "maps.keras",
+        "mine.json",
+        "mine.keras",
+    ]  # no scratch file left behind
 
 
 def test_the_ants_and_bees_tree_trains_headless_to_a_model_the_live_view_runs(workspace, capsys):

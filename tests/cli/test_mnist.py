@@ -43,4 +43,4 @@ def test_headless_mnist_prints_the_course_row_and_saves_a_live_model(tmp_path, c
 
 def test_headless_mnist_refuses_an_unknown_preset(capsys):
     assert main.main(["mnist", "--preset", "resnet"]) == 2
-    assert "unknown preset" in capsys.readouterr().err
+    assert "Unknown preset 'resnet'" in capsys.readouterr().err
