@@ -2,7 +2,8 @@
 
 Images are float arrays (N, H, W, C) of 0-255 pixels and every budget (eps, step size) is in those
 pixel units. ``Target`` lets the gradient flow through the model's own preprocessing, so the same
-code attacks every zoo network and every workspace model, on whichever Keras backend runs.
+code attacks every zoo network and every workspace model, on whichever Keras backend runs. A
+network that reads one gray channel (the MNIST lab's) is attacked in that channel, as it sees it.
 """
 
 from __future__ import annotations
@@ -93,11 +94,25 @@ def _logits_function(model):
     return log_probabilities
 
 
+def reads_gray(preprocess) -> bool:
+    """Whether ``preprocess`` turns RGB into one gray channel, the mean of the three (as the
+    'mnist' one does): the network then sees one channel, and is attacked in it."""
+    affine = pixel_affine(preprocess, 3)
+    return affine is not None and affine[0].shape == (3, 1) and np.ptp(affine[0]) < 1e-9
+
+
 class Target:
     """A model seen from pixel space: float (N, H, W, C) 0-255 images in, logits out.
 
     ``preprocess`` is the model's own (numpy or keras.ops); ``channels`` the pixel channels it
-    takes (3 for camera frames, 1 for a grayscale network fed 0-255 digits).
+    takes (3 for camera frames, 1 for a grayscale network fed 0-255 digits). ``linear`` is the
+    matrix (channels, network channels) that carries a change of pixels to the network's input
+    (None when the preprocessing is not affine): the perturbation's size as the network sees it.
+
+    One channel that the preprocessing inverts (the 'mnist' one, made for dark digits on light
+    paper) is attacked in the network's own polarity: ``flipped`` is set, a pixel is 255 minus
+    the frame's gray and reaches the network as pixel / 255, so every picture of the attack is
+    drawn white on black, as the network sees it and as the IDX files store the digits.
     """
 
     def __init__(
@@ -112,14 +127,18 @@ class Target:
         self.model, self.name = model, name
         self.input_size, self.channels = tuple(input_size), channels
         affine = pixel_affine(preprocess, channels)
+        # e.g. 'mnist': dark-on-light frames become white-on-black
+        self.inverts = affine is not None and bool(affine[0].sum() < 0)
+        self.flipped = channels == 1 and self.inverts
+        self.linear = None
         if affine is None:
-            self.preprocess, self.inverts = preprocess, False
+            self.preprocess = preprocess
         else:
             a, b = affine
+            if self.flipped:  # preprocess(255 - q) == q @ -a + (b + 255 a)
+                a, b = -a, (b + 255.0 * a.sum(axis=0)).astype(np.float32)
+            self.linear = a
             self.preprocess = lambda x: ops.add(ops.einsum("nhwc,cd->nhwd", x, a), b)
-            self.inverts = bool(
-                a.sum() < 0
-            )  # e.g. 'mnist': dark-on-light frames become white-on-black
         self._logits = _logits_function(model)
         self.classes = int(np.prod(model.output_shape[1:])) or 1
         self.classes = 2 if self.classes == 1 else self.classes
@@ -127,14 +146,22 @@ class Target:
 
     @classmethod
     def from_classifier(cls, classifier) -> Target:
+        """The live or a workspace classifier's network, in one channel if it reads gray."""
         return cls(
             classifier.model,
             classifier.preprocess,
             classifier.input_size,
             classifier.class_names,
-            3,
+            1 if reads_gray(classifier.preprocess) else 3,
             classifier.name,
         )
+
+    def network_change(self, delta: np.ndarray) -> np.ndarray | None:
+        """A perturbation of pixels as the network's input sees it (its preprocessing's scale),
+        or None when the preprocessing is not affine."""
+        if self.linear is None:
+            return None
+        return np.asarray(delta, np.float64) @ self.linear.astype(np.float64)
 
     def logits(self, x):
         """Backend tensor of pixels -> backend tensor of logits (differentiable)."""

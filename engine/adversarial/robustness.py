@@ -16,16 +16,27 @@ from engine.models.classifier import fit_to_input
 from engine.models.labels import top_k
 
 
-def perturbation_stats(clean: np.ndarray, adversarial: np.ndarray) -> dict:
-    """L-infinity and L2 norms of the perturbation (0-255 pixel units) and its PSNR in dB
-    (peak 255; infinite when nothing changed)."""
+def perturbation_stats(
+    clean: np.ndarray, adversarial: np.ndarray, target: Target | None = None
+) -> dict:
+    """L-infinity and L2 norms of the perturbation (0-255 units of the pixels attacked: one
+    channel for a gray network) and its PSNR in dB (peak 255; infinite when nothing changed).
+
+    With ``target``, also "input_linf" and "input_l2": the same perturbation at the network's
+    input, in its preprocessing's scale (x / 255 for the MNIST lab's networks), when it is known.
+    """
     delta = np.asarray(adversarial, np.float64) - np.asarray(clean, np.float64)
     mse = float((delta**2).mean()) if delta.size else 0.0
-    return {
+    stats = {
         "linf": float(np.abs(delta).max()) if delta.size else 0.0,
         "l2": float(np.sqrt((delta**2).sum())),
         "psnr": float("inf") if mse == 0 else float(10 * np.log10(255.0**2 / mse)),
     }
+    seen = None if target is None else target.network_change(delta)
+    if seen is not None:
+        stats["input_linf"] = float(np.abs(seen).max()) if seen.size else 0.0
+        stats["input_l2"] = float(np.sqrt((seen**2).sum()))
+    return stats
 
 
 def amplified(clean: np.ndarray, adversarial: np.ndarray) -> tuple[np.ndarray, float]:
@@ -43,22 +54,28 @@ def quantize(adversarial: np.ndarray) -> np.ndarray:
 
 
 def sample_frame(image: np.ndarray, target: Target) -> np.ndarray:
-    """A grayscale dataset image (H, W) as the (H, W, C) pixels ``target`` takes; inverted for
-    a model whose preprocessing inverts (the 'mnist' one reads dark digits on light paper)."""
+    """A grayscale dataset image (H, W), white on black, as the RGB frame (H, W, 3) that
+    ``target`` reads as that image: inverted for a model whose preprocessing inverts (the
+    'mnist' one reads dark digits on light paper). ``frame_pixels`` gives the image back."""
     image = np.asarray(image, np.uint8)
     if target.inverts:
         image = 255 - image
-    return np.repeat(image[..., None], target.channels, axis=-1)
+    return np.repeat(image[..., None], 3, axis=-1)
 
 
 def frame_pixels(frame: np.ndarray, target: Target) -> np.ndarray:
-    """A camera frame or picture cropped and resized to the model's input, as float pixels."""
+    """A camera frame or picture cropped and resized to the model's input, as the float pixels
+    ``target`` is attacked in: RGB, or one gray channel as a gray network sees it."""
     frame = np.asarray(frame)
     if frame.ndim == 2:
-        frame = np.repeat(frame[..., None], 3, axis=-1)
+        frame = frame[..., None]
+    if frame.shape[-1] < 3:
+        frame = np.repeat(frame[..., :1], 3, axis=-1)
     fitted = fit_to_input(np.ascontiguousarray(frame[..., :3]), target.input_size)
     if target.channels == 1:
         fitted = fitted.mean(axis=-1, keepdims=True)
+        if target.flipped:
+            fitted = 255.0 - fitted
     return fitted.astype(np.float32)
 
 
@@ -162,7 +179,7 @@ class LiveAttack:
             "clean": top_k(clean, names, self.k),
             "attacked": top_k(attacked, names, self.k),
             "image": adversarial,
-            "stats": perturbation_stats(x[0], adversarial),
+            "stats": perturbation_stats(x[0], adversarial, target),
         }
 
 
@@ -211,5 +228,5 @@ def craft(
         top_k(probabilities, names, k),
         top_k(scores[0], names, k),
         top_k(scores[1], names, k),
-        perturbation_stats(clean, adversarial),
+        perturbation_stats(clean, adversarial, target),
     )

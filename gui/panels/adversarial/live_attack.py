@@ -21,14 +21,20 @@ from gui.widgets.label_bars import LabelBars
 
 PROBE = "attack"
 CHOICES = {"FGSM": ("FGSM", 1), "PGD, 3 steps": ("PGD L∞", 3), "PGD, 10 steps": ("PGD L∞", 10)}
+RESTING_AFTER_S = 2.0  # frames without a result for this long (or 4 result intervals): resting
+RESTING = "The live model rests (a panel trains, or a model loads); the attack resumes with it."
 
 
 def paint_attacked(frame: np.ndarray, value: dict) -> np.ndarray:
-    """The frame with the attacked model input in its top-right corner, framed in red."""
+    """The frame with the attacked model input (RGB, or a gray network's one channel) in its
+    top-right corner, framed in red."""
     out = frame.copy()
     h, w = out.shape[:2]
     side = max(48, min(h, w) // 3)
-    inset = cv2.resize(value["image"], (side, side), interpolation=cv2.INTER_NEAREST)
+    image = value["image"]
+    if image.ndim == 2 or image.shape[-1] == 1:
+        image = np.repeat(image.reshape(*image.shape[:2], 1), 3, axis=-1)
+    inset = cv2.resize(image, (side, side), interpolation=cv2.INTER_NEAREST)
     out[2 : 2 + side, w - side - 2 : w - 2] = inset
     cv2.rectangle(out, (w - side - 3, 1), (w - 2, side + 2), (230, 30, 30), 2)
     return out
@@ -37,12 +43,18 @@ def paint_attacked(frame: np.ndarray, value: dict) -> np.ndarray:
 class LiveAttackTool(QWidget):
     """A toggle that installs the LiveAttack probe on the live stream, the attack's settings,
     and two columns of labels: what the network says on the clean frame and on the attacked one.
+
+    While frames keep coming and results do not (the live model rests while a panel trains, or
+    a model loads), the columns are emptied and ``resting`` is set; the next result fills them.
     """
 
     def __init__(self, link: LiveLink, parent=None):
         super().__init__(parent)
         self.link = link
         self.probe = LiveAttack(k=3)
+        self.resting = False
+        self._heard: float | None = None  # capture time of the newest result's frame
+        self._interval = 0.0  # between the newest two results, in seconds
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         self.toggle = QCheckBox("Attack every frame")
@@ -70,12 +82,14 @@ class LiveAttackTool(QWidget):
         grid.addWidget(self.attacked, 3, 1)
         layout.addLayout(grid)
         self.summary = QLabel()
+        self.summary.setWordWrap(True)  # a long line would widen the tools' column
         layout.addWidget(self.summary)
         self._set_visible(False)
         self.toggle.toggled.connect(self.set_enabled)
         self.method.currentTextChanged.connect(self._update_spec)
         self.eps.valueChanged.connect(self._update_spec)
         link.result.connect(self.show_result)
+        link.frame.connect(self.follow_frame)
         self._update_spec()
 
     def _set_visible(self, on: bool) -> None:
@@ -95,14 +109,29 @@ class LiveAttackTool(QWidget):
     def set_enabled(self, on: bool) -> None:
         self.link.set_probe(PROBE, self.probe if on else None, paint_attacked if on else None)
         self._set_visible(on)
+        self._heard, self._interval, self.resting = None, 0.0, False
+        self.summary.setText("")
         if not on:
             self.clean.show_labels([])
             self.attacked.show_labels([])
+
+    def follow_frame(self, frame) -> None:
+        """A frame was shown: if no result came for a while meanwhile, the bars are stale."""
+        if not self.toggle.isChecked() or self.resting or self._heard is None:
+            return
+        if frame.captured - self._heard > max(RESTING_AFTER_S, 4 * self._interval):
+            self.resting = True
+            self.clean.show_labels([])
+            self.attacked.show_labels([])
+            self.summary.setText(RESTING)
 
     def show_result(self, result) -> None:
         value = result.extras.get(PROBE)
         if value is None or not self.toggle.isChecked():
             return
+        if self._heard is not None and not self.resting:  # a pause between results is no rest
+            self._interval = max(0.0, result.captured - self._heard)
+        self._heard, self.resting = result.captured, False
         self.clean.show_labels(value["clean"])
         self.attacked.show_labels(value["attacked"])
         fooled = value["clean"][0][0] != value["attacked"][0][0]

@@ -38,6 +38,7 @@ from gui.panels.adversarial.live_attack import LiveAttackTool
 from gui.panels.adversarial.views import AttackView
 
 INPUTS = ("Frozen live frame", "Image file…", "Fashion-MNIST test image", "MNIST test image")
+NO_INPUT = "Choose an input."
 LIVE_MODEL = "The live view's model"
 L2_SCALE = 16  # the slider's L2 epsilon is this many times its L-infinity one
 WHY_PNG = (
@@ -59,6 +60,7 @@ class AdversarialPanel(QWidget):
         self.chosen: ModelInfo | None = None  # the workspace model whose classifier that is
         self._loading: ModelInfo | None = None
         self.image: np.ndarray | None = None  # the input, RGB uint8, any size
+        self.shown_source = -1  # the INPUTS entry that image came from; -1: none yet
         self.crafted: Crafted | None = None
         self._targets: dict[int, tuple] = {}
         self._datasets: dict[str, datasets.ImageSet] = {}  # read once: the sample spin box is quick
@@ -87,6 +89,8 @@ class AdversarialPanel(QWidget):
         self.model.activated.connect(lambda _: self._model_chosen())
         self.source = QComboBox()
         self.source.addItems(INPUTS)
+        self.source.setPlaceholderText(NO_INPUT)
+        self.source.setCurrentIndex(-1)  # no input until one is chosen: the box says so
         self.source.activated.connect(self._source_chosen)
         self.index = QSpinBox()
         self.index.setRange(0, 9999)
@@ -138,7 +142,7 @@ class AdversarialPanel(QWidget):
         why.setStyleSheet("color: gray;")
         left.addWidget(self.save_button)
         left.addWidget(why)
-        self.status = QLabel("Choose an input.")
+        self.status = QLabel(NO_INPUT)
         self.status.setWordWrap(True)
         left.addWidget(self.status)
         left.addStretch(1)
@@ -263,8 +267,14 @@ class AdversarialPanel(QWidget):
             )
             if path:
                 self.load_image(path)
+            else:
+                self._keep_shown_source()
         else:
             self.load_test_image(INPUTS[index].split(" test")[0], self.index.value())
+
+    def _keep_shown_source(self) -> None:
+        """The box names the input shown again (none: it asks for one), not one that failed."""
+        self.source.setCurrentIndex(self.shown_source)
 
     def _index_changed(self, index: int) -> None:
         if self.source.currentIndex() >= 2:
@@ -274,8 +284,9 @@ class AdversarialPanel(QWidget):
         frame = self.link.newest_frame()
         if frame is None:
             self.status.setText("No live frame yet: start a source in the Live tab.")
+            self._keep_shown_source()
             return
-        self.set_image(np.array(frame), "the live frame, frozen")
+        self.set_image(np.array(frame), "the live frame, frozen", INPUTS.index("Frozen live frame"))
 
     def load_image(self, path: str | Path) -> bool:
         try:
@@ -286,14 +297,16 @@ class AdversarialPanel(QWidget):
                 f"Cannot open {name} as an image ({str(error).removeprefix(f'{name}: ')}). "
                 f"Choose a PNG, JPEG, BMP or WebP file."
             )
+            self._keep_shown_source()
             return False
-        self.set_image(image, Path(path).name)
+        self.set_image(image, Path(path).name, INPUTS.index("Image file…"))
         return True
 
     def load_test_image(self, name: str, index: int) -> bool:
         target = self.current_target()
         if target is None:
             self.status.setText("Choose a model first.")
+            self._keep_shown_source()
             return False
         if name not in self._datasets:
             try:
@@ -304,17 +317,24 @@ class AdversarialPanel(QWidget):
                 )
             except (datasets.DatasetUnavailable, ValueError) as error:
                 self.status.setText(str(error))
+                self._keep_shown_source()
                 return False
         data = self._datasets[name]
         index = min(index, len(data.x_test) - 1)
         label = data.class_names[int(data.y_test[index])]
         self.set_image(
-            sample_frame(data.x_test[index], target), f"{name} test image {index} ({label})"
+            sample_frame(data.x_test[index], target),
+            f"{name} test image {index} ({label})",
+            INPUTS.index(f"{name} test image"),
         )
         return True
 
-    def set_image(self, image: np.ndarray, description: str) -> None:
+    def set_image(self, image: np.ndarray, description: str, source: int | None = None) -> None:
+        """Attack ``image`` (RGB uint8, any size); ``source`` is its INPUTS entry, for the box."""
         self.image = image
+        if source is not None:
+            self.shown_source = source
+            self.source.setCurrentIndex(source)
         self.status.setText(f"Input: {description}")
         self.recompute()
 

@@ -47,6 +47,7 @@ class AttackView(QWidget):
             self.bars.append(bars)
         layout.addLayout(grid)
         self.measures = QLabel()
+        self.measures.setMinimumHeight(2 * self.measures.fontMetrics().lineSpacing())  # no jump
         layout.addWidget(self.measures)
 
     def show_crafted(self, crafted: Crafted) -> None:
@@ -61,8 +62,22 @@ class AttackView(QWidget):
         self.captions[1].setText(f"Perturbation × {crafted.factor:.1f} (grey = 0)")
         fooled = crafted.clean_top[0][0] != crafted.adversarial_top[0][0]
         self.captions[2].setText("Adversarial: " + ("fooled" if fooled else "not fooled"))
-        stats = crafted.stats
-        self.measures.setText(
-            f"Perturbation (0-255 pixel units): L∞ {stats['linf']:.1f} · "
-            f"L2 {stats['l2']:.1f} · PSNR {stats['psnr']:.1f} dB"
+        self.measures.setText(measures(crafted))
+
+
+def measures(crafted: Crafted) -> str:
+    """The perturbation's norms where it was made (the network's channels, 0-255 units), its
+    PSNR, and its size at the network's input when the preprocessing's scale is known."""
+    stats = crafted.stats
+    h, w, channels = crafted.clean.shape
+    space = "one gray channel" if channels == 1 else f"{channels} channels"
+    text = (
+        f"Perturbation in the network's input, {w}×{h}, {space} (0-255 units): "
+        f"L∞ {stats['linf']:.1f} · L2 {stats['l2']:.1f} · PSNR {stats['psnr']:.1f} dB"
+    )
+    if "input_linf" in stats:
+        text += (
+            f"\nAt its input layer (after its preprocessing): L∞ {stats['input_linf']:.4f} · "
+            f"L2 {stats['input_l2']:.3f}"
         )
+    return text
