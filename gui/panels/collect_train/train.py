@@ -117,7 +117,7 @@ class TrainForm(QWidget):
         self.bar = QProgressBar()
         self.bar.setFormat("")
         run_form.addRow(self.bar)
-        self.status = Message(lines=3)
+        self.status = Message(lines=4)  # a save's sentence fits; a longer one scrolls
         run_form.addRow(self.status)
         layout.addWidget(run_box)
         layout.addStretch(1)
