@@ -1,17 +1,28 @@
-"""The workspace on disk: atomic writes, snapshots, and models saved as .keras + .json."""
+"""The workspace on disk: atomic writes, snapshots, and models saved as .keras + .json.
+
+A model is committed by one rename: its metadata travels inside the .keras archive (see
+engine/workspace/metadata.py), so at every instant the old model or the new one is in place,
+never a mix; the .json beside it is a readable copy written after the commit.
+"""
 
 from __future__ import annotations
 
 import io
-import json
+import logging
 import os
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import numpy as np
-from PIL import Image
+from engine.failures import BadInput, LabError
+from engine.workspace import locks, metadata, scratch
+from engine.workspace.names import check_name
+
+if TYPE_CHECKING:
+    import numpy as np
+
+log = logging.getLogger(__name__)
 
 APP_NAME = "DeepLearningLab"
 
@@ -26,11 +37,12 @@ def default_workspace() -> Path:
 def atomic_write_bytes(path: str | Path, data: bytes) -> Path:
     """Write ``data`` to a temporary file beside ``path``, flush it and rename it into place.
 
-    A failure (full disk, read-only folder) raises OSError and leaves any previous file intact.
+    A failure (full disk, read-only folder) raises OSError and leaves any previous file intact;
+    the scratch file of a writer that was killed is removed by ``Workspace.recover``.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    fd, tmp = scratch.create(path.parent, path.name)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
@@ -59,29 +71,28 @@ class ModelInfo:
         return self.path.stem
 
     @classmethod
-    def read(cls, keras_path: str | Path) -> ModelInfo:
-        """Read the .json beside ``keras_path``; ValueError says what is wrong with it."""
-        keras_path = Path(keras_path)
-        meta_path = keras_path.with_suffix(".json")
-        try:
-            meta = json.loads(meta_path.read_text())
-            names = [str(n) for n in meta["class_names"]]
-            size = tuple(int(v) for v in meta["input_size"][:2])
-        except FileNotFoundError as error:
-            raise ValueError(
-                f"{meta_path.name} is missing: it names the model's classes"
-            ) from error
-        except (KeyError, TypeError, ValueError) as error:
-            raise ValueError(f"{meta_path.name} is not valid model metadata ({error})") from error
+    def from_meta(cls, keras_path: str | Path, meta: dict) -> ModelInfo:
+        """The model at ``keras_path`` described by checked metadata (metadata.parse)."""
         known = {"class_names", "input_size", "preprocessing", "base"}
         return cls(
-            keras_path,
-            names,
-            size,
-            str(meta.get("preprocessing", "unit")),
-            str(meta.get("base", "")),
+            Path(keras_path),
+            list(meta["class_names"]),
+            tuple(meta["input_size"]),
+            meta.get("preprocessing", "unit"),
+            meta.get("base", ""),
             {k: v for k, v in meta.items() if k not in known},
         )
+
+    @classmethod
+    def read(cls, keras_path: str | Path) -> ModelInfo:
+        """Read the metadata inside ``keras_path``, or, for a model saved before it was kept
+        there, the .json beside it; BadFile (a ValueError) says what is wrong with it."""
+        keras_path = Path(keras_path)
+        data, where = metadata.read_entry(keras_path), keras_path.name
+        if data is None:
+            where = keras_path.with_suffix(".json").name
+            data = metadata.read_copy(keras_path.with_suffix(".json"))
+        return cls.from_meta(keras_path, metadata.parse(data, where))
 
 
 class Workspace:
@@ -116,6 +127,8 @@ class Workspace:
         found = []
         if self.models_dir.is_dir():
             for path in sorted(self.models_dir.glob("*.keras")):
+                if path.name.startswith("."):  # a scratch file (engine/workspace/scratch.py)
+                    continue
                 try:
                     found.append(ModelInfo.read(path))
                 except ValueError:
@@ -130,45 +143,78 @@ class Workspace:
             candidate, n = f"{name}-{n}", n + 1
         return candidate
 
-    def save_model(
-        self, model, class_names, input_size, preprocessing: str, name: str, base: str = "", **extra
-    ) -> ModelInfo:
-        """Save ``model`` as ``name``.keras with its .json beside it.
+    def model_exists(self, name: str) -> bool:
+        """Whether the workspace has a model named ``name`` (BadInput for a name that cannot be
+        one): for callers that ask before training rather than after it."""
+        return (self.models_dir / f"{check_name(name)}.keras").exists()
 
-        Both are written completely under scratch names first, then renamed into place, so a
-        full disk or a read-only folder (OSError) leaves the previous pair as it was.
+    def save_model(
+        self,
+        model,
+        class_names,
+        input_size,
+        preprocessing: str,
+        name: str,
+        base: str = "",
+        replace: bool = True,
+        **extra,
+    ) -> ModelInfo:
+        """Save ``model`` as ``name``.keras with its metadata inside and a readable copy beside
+        it (``name``.json).
+
+        Nothing is written for a name or metadata that cannot be used (BadInput), an existing
+        model when ``replace`` is False (BadInput) or weights that are not finite (LabError).
+        The model is written whole under a scratch name, then renamed into place while the
+        name's lock is held: a failure (OSError: a full disk, a read-only folder), a kill or a
+        Ctrl-C at any point leaves the previous model as it was, and of two writers of one
+        name one wins whole.
         """
-        self.models_dir.mkdir(parents=True, exist_ok=True)
+        name = check_name(name)
+        stamp = {"date": time.strftime("%Y-%m-%dT%H:%M:%S"), **extra}
+        data = metadata.encode(class_names, input_size, preprocessing, base, stamp)
+        _refuse_diverged(model)
         target = self.models_dir / f"{name}.keras"
-        meta = {
-            "class_names": list(class_names),
-            "input_size": list(input_size),
-            "preprocessing": preprocessing,
-            "base": base,
-            "date": time.strftime("%Y-%m-%dT%H:%M:%S"),
-            **extra,
-        }
-        scratch = []
+        if not replace and target.exists():
+            raise _exists(name)
+        self.models_dir.mkdir(parents=True, exist_ok=True)
+        fd, tmp = scratch.create(self.models_dir, target.name, ".keras")
         try:
-            for suffix in (".keras", ".json"):
-                fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=suffix, dir=self.models_dir)
-                os.close(fd)
-                scratch.append(tmp)
-            model.save(scratch[0])  # Keras writes into its target: give it a scratch name
-            with open(scratch[1], "w", encoding="utf-8") as handle:
-                json.dump(meta, handle, indent=2)
-            for tmp in scratch:
-                with open(tmp, "rb") as handle:
-                    os.fsync(handle.fileno())
-            os.replace(scratch[0], target)
-            os.replace(scratch[1], target.with_suffix(".json"))
+            os.close(fd)
+            model.save(str(tmp))  # Keras writes into its target: give it a scratch name
+            metadata.add_entry(tmp, data)
+            _fsync(tmp)
+            with locks.NameLock(self.models_dir, name):
+                if not replace and target.exists():
+                    raise _exists(name)
+                os.replace(tmp, target)  # the commit
+                _fsync(self.models_dir)
+                try:
+                    atomic_write_bytes(target.with_suffix(".json"), data)
+                except OSError as error:  # the model is saved; recover() writes the copy later
+                    log.warning("saved %s, but not its readable copy: %s", target, error)
         finally:
-            for tmp in scratch:
-                Path(tmp).unlink(missing_ok=True)
-        return ModelInfo.read(target)
+            tmp.unlink(missing_ok=True)
+        return ModelInfo.from_meta(target, metadata.parse(data, target.name))
+
+    def recover(self) -> list[Path]:
+        """Remove what killed writers left (scratch files, stale locks) and write the readable
+        .json copies that are missing or out of date; returns what was removed. A live writer's
+        files are never touched; what cannot be changed (a read-only disk) is left and logged.
+        """
+        folders = [self.models_dir, self.snapshots_dir, self.cache_dir, self.projects_dir]
+        removed = scratch.sweep([f for f in folders if f.is_dir()])
+        removed += locks.sweep(self.models_dir)
+        if self.models_dir.is_dir():
+            for path in sorted(self.models_dir.glob("*.keras")):
+                if not path.name.startswith("."):
+                    _refresh_copy(path)
+        return removed
 
     def save_snapshot(self, frame: np.ndarray, stem: str = "snapshot") -> Path:
         """Save an RGB frame as a PNG named by the time; returns its path."""
+        import numpy as np  # here, not above: a process that only saves models starts faster
+        from PIL import Image
+
         encoded = io.BytesIO()
         Image.fromarray(np.ascontiguousarray(frame)).save(encoded, format="PNG")
         base = self.snapshots_dir / f"{stem}-{time.strftime('%Y%m%d-%H%M%S')}"
@@ -176,6 +222,59 @@ class Workspace:
         while path.exists():
             path, n = base.with_name(f"{base.name}-{n}.png"), n + 1
         return atomic_write_bytes(path, encoded.getvalue())
+
+
+def _refuse_diverged(model) -> None:
+    """LabError when a weight is NaN or infinite: a diverged run is never saved."""
+    import numpy as np
+
+    for weights in model.get_weights():
+        weights = np.asarray(weights)
+        if weights.dtype.kind in "biuSUO":
+            continue
+        if weights.dtype.kind not in "fc":  # bfloat16 and the like
+            weights = weights.astype(np.float32)
+        if not np.isfinite(weights).all():
+            raise LabError(
+                "Training diverged (the weights are not finite): nothing was saved; try a "
+                "smaller learning rate"
+            )
+
+
+def _exists(name: str) -> BadInput:
+    return BadInput(f"A model named {name} exists: choose another name, or --force")
+
+
+def _fsync(path: Path) -> None:
+    """Flush a file (or a folder's entries, after a rename) to the disk where the system can."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:  # a folder cannot be opened on Windows
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass  # file systems that cannot sync a folder
+    finally:
+        os.close(fd)
+
+
+def _refresh_copy(keras_path: Path) -> None:
+    """Rewrite the .json beside a model when it is not the metadata inside (a writer was
+    killed between the commit and the copy); models without metadata inside are left alone."""
+    copy = keras_path.with_suffix(".json")
+    try:
+        data = metadata.read_entry(keras_path)
+        if data is None or (
+            copy.is_file() and copy.stat().st_size == len(data) and copy.read_bytes() == data
+        ):
+            return
+        with locks.NameLock(keras_path.parent, keras_path.stem, wait=1.0):
+            data = metadata.read_entry(keras_path)
+            if data is not None:
+                atomic_write_bytes(copy, data)
+    except (OSError, LabError) as error:
+        log.warning("could not write the readable copy of %s: %s", keras_path.name, error)
 
 
 def load_keras_model(path: str | Path):

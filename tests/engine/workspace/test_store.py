@@ -58,14 +58,18 @@ def test_models_without_metadata_are_not_listed_and_bad_files_are_refused(worksp
         store.load_keras_model(workspace.models_dir / "orphan.keras")
 
 
-def test_a_failed_metadata_write_leaves_the_previous_model_pair(workspace, monkeypatch):
+@pytest.mark.parametrize("failing", ["writing the metadata inside", "the commit"])
+def test_a_failed_write_leaves_the_previous_model_pair(workspace, monkeypatch, failing):
     info = workspace.save_model(colour_model(), COLOURS, (32, 32), "unit", "colours")
     before = {p.name: p.read_bytes() for p in workspace.models_dir.iterdir()}
 
     def full_disk(*args, **kwargs):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(json, "dump", full_disk)
+    if failing == "the commit":
+        monkeypatch.setattr(os, "replace", full_disk)
+    else:
+        monkeypatch.setattr(store.metadata, "add_entry", full_disk)
     with pytest.raises(OSError, match="No space"):
         workspace.save_model(colour_model(), ["a", "b", "c"], (32, 32), "unit", "colours")
     assert {p.name: p.read_bytes() for p in workspace.models_dir.iterdir()} == before
@@ -79,7 +83,7 @@ def test_a_read_only_models_folder_is_reported_and_changes_nothing(workspace, mo
     def read_only(*args, **kwargs):  # what a read-only folder does (simulated: tests run as root)
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr(store.tempfile, "mkstemp", read_only)
+    monkeypatch.setattr(store.scratch.tempfile, "mkstemp", read_only)
     with pytest.raises(PermissionError):
         workspace.save_model(colour_model(), COLOURS, (32, 32), "unit", "colours")
     assert {p.name: p.read_bytes() for p in workspace.models_dir.iterdir()} == before
