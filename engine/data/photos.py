@@ -9,7 +9,6 @@ before they are decoded.
 
 from __future__ import annotations
 
-import errno
 import os
 from pathlib import Path
 
@@ -77,8 +76,7 @@ def decode(path: str | Path, max_side: int | None = None) -> np.ndarray:
         raise
     except OSError as error:
         if error.errno is not None:  # the system refused it (permission, a folder...)
-            reason = error.strerror or errno.errorcode.get(error.errno, "")
-            raise ImageProblem(f"{name}: could not be read ({reason})") from error
+            raise ImageProblem(f"{name}: could not be read ({error.strerror})") from error
         raise ImageProblem(f"{name}: damaged or incomplete image ({error})") from error
     except Exception as error:  # damaged data makes Pillow raise nearly anything
         raise ImageProblem(

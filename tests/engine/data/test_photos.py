@@ -199,3 +199,10 @@ def test_a_name_that_is_not_utf8_is_shown_printably(tmp_path):
     assert reason.startswith("caf\\xe9.jpg: not an image file")
     reason.encode("utf-8")  # printable anywhere: no surrogates left
     assert photos.printable(os.path.basename(name)) == "caf\\xe9.jpg"
+
+
+def test_a_file_the_system_will_not_open_says_so(tmp_path):
+    (tmp_path / "holiday.jpg").mkdir()  # a folder named like a photo
+    assert (
+        photos.check(tmp_path / "holiday.jpg") == "holiday.jpg: could not be read (Is a directory)"
+    )
