@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from engine.failures import BadInput, LabError
 from engine.workspace import store
 from tests.helpers.frames import COLOURS, solid
 from tests.helpers.models import colour_model, numpy
@@ -94,3 +95,60 @@ def test_names_the_app_makes_up_never_replace_a_model(workspace, colour_info):
     assert workspace.free_model_name("colours") == "colours-2"
     (workspace.models_dir / "colours-2.keras").write_bytes(b"taken")
     assert workspace.free_model_name("colours") == "colours-3"
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf])
+def test_a_diverged_model_is_never_saved_and_the_previous_one_stays(workspace, colour_info, bad):
+    before = {p.name: p.read_bytes() for p in workspace.models_dir.iterdir()}
+    diverged = colour_model()
+    weights = diverged.get_weights()
+    weights[0][1, 2] = bad
+    diverged.set_weights(weights)
+    with pytest.raises(LabError, match=r"^Training diverged \(the weights are not finite\): "):
+        workspace.save_model(diverged, ["a", "b", "c"], (32, 32), "unit", "colours")
+    assert {p.name: p.read_bytes() for p in workspace.models_dir.iterdir()} == before
+    assert store.ModelInfo.read(colour_info.path).class_names == COLOURS
+
+
+def test_an_existing_model_is_replaced_only_when_asked(workspace, colour_info):
+    assert workspace.model_exists("colours") and not workspace.model_exists("other")
+    before = colour_info.path.read_bytes()
+    with pytest.raises(BadInput, match="^A model named colours exists: choose another name"):
+        workspace.save_model(
+            colour_model(), list("rgb"), (32, 32), "unit", "colours", replace=False
+        )
+    assert colour_info.path.read_bytes() == before
+    info = workspace.save_model(
+        colour_model(), list("rgb"), (32, 32), "unit", "other", replace=False
+    )
+    assert info.class_names == list("rgb") and workspace.model_exists("other")
+    replaced = workspace.save_model(colour_model(), list("xyz"), (32, 32), "unit", "colours")
+    assert store.ModelInfo.read(replaced.path).class_names == list("xyz")
+    assert sorted(p.name for p in workspace.models_dir.iterdir()) == [
+        "colours.json",
+        "colours.keras",
+        "other.json",
+        "other.keras",
+    ]
+
+
+@pytest.mark.parametrize("name", ["../../evil", "/tmp/x", "sub/name", ".hidden", "x" * 300, ""])
+def test_a_name_outside_the_workspace_is_refused_before_anything_is_written(tmp_path, name):
+    workspace = store.Workspace(tmp_path / "workspace", system_trash=False)
+    with pytest.raises(BadInput):
+        workspace.save_model(colour_model(), COLOURS, (32, 32), "unit", name)
+    with pytest.raises(BadInput):
+        workspace.model_exists(name)
+    assert sorted(p.name for p in tmp_path.rglob("*")) == []
+
+
+def test_the_metadata_travels_inside_the_model_file(workspace, colour_info):
+    inside = store.metadata.read_entry(colour_info.path)
+    assert colour_info.path.with_suffix(".json").read_bytes() == inside
+    copy = colour_info.path.with_suffix(".json")
+    copy.unlink()  # a lost copy: the model still opens, and the next start writes it again
+    assert [m.name for m in workspace.models()] == ["colours"]
+    assert workspace.recover() == [] and copy.read_bytes() == inside
+    copy.write_text('{"class_names": ["stale"], "input_size": [32, 32]}')
+    workspace.recover()
+    assert copy.read_bytes() == inside
