@@ -199,9 +199,52 @@ class RunResult:
     seconds: float
     test_error: float
     history: dict = field(default_factory=dict)
-    stopped: bool = False
+    stopped: bool = False  # ended early: by Stop (cancel) or by the time budget
     model: object = None
     predicted: np.ndarray | None = None  # the model's class for each test image
+    steps: dict = field(default_factory=dict)  # StepCurve.points: training within epochs
+    out_of_time: bool = False  # the time budget ended it (the challenge's normal end)
+    epochs_planned: int = 0
+    training_images: int = 0
+
+    @property
+    def cut_short(self) -> bool:
+        """Whether a person stopped it before its epochs were done (not its time budget)."""
+        return self.stopped and not self.out_of_time
+
+
+class StepCurve(keras.callbacks.Callback):
+    """Training loss and accuracy within epochs, as points at fractional epochs, at most
+    ``per_epoch`` an epoch: a one-epoch run draws a line, not a dot.
+
+    Keras' batch logs are the epoch's running means, so an epoch's last point equals its
+    epoch-level value. ``add`` takes a progress report's numbers, for a caller that only sees
+    reports (the window's curves while a run trains).
+    """
+
+    def __init__(self, per_epoch: int = 20):
+        super().__init__()
+        self.per_epoch, self.epoch = per_epoch, 0
+        self.points: dict[str, list[float]] = {"epoch": [], "loss": [], "accuracy": []}
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.epoch = epoch
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.add(self.epoch, batch + 1, self.params.get("steps"), logs or {})
+
+    def add(self, epoch: int, batch: int, batches: int | None, logs: dict) -> bool:
+        """Record the point after ``batch`` of ``batches`` (1-based) in ``epoch`` (0-based) when
+        it completes a 1/``per_epoch`` of the epoch (an epoch's last batch always does); True
+        if it was recorded."""
+        if not batches or "loss" not in logs:
+            return False
+        if batch * self.per_epoch // batches == (batch - 1) * self.per_epoch // batches:
+            return False  # still inside the same 1/per_epoch of the epoch
+        self.points["epoch"].append(epoch + batch / batches)
+        for key in ("loss", "accuracy"):
+            self.points[key].append(float(logs.get(key, float("nan"))))
+        return True
 
 
 def prepare(images: np.ndarray) -> np.ndarray:
@@ -228,8 +271,9 @@ def train(
 
     ``report(kind, epoch, batch, batches, logs)`` is called after each batch and epoch; setting
     ``cancel``, or running past ``time_limit`` seconds, stops training after the current batch
-    (the result says ``stopped``). ``schedule="cosine"`` anneals the learning rate to zero over
-    the epochs or the time limit, whichever ends first.
+    (the result says ``stopped``, and ``out_of_time`` for the budget). The result's ``steps``
+    hold the training curve within epochs (StepCurve). ``schedule="cosine"`` anneals the
+    learning rate to zero over the epochs or the time limit, whichever ends first.
     """
     cancel = cancel or threading.Event()
     classes = len(data.class_names)
@@ -239,7 +283,8 @@ def train(
     y_train = keras.utils.to_categorical(data.y_train, classes)
     y_test = keras.utils.to_categorical(data.y_test, classes)
     start = time.perf_counter()
-    callbacks = [ProgressCallback(report or (lambda *a: None), cancel, time_limit)]
+    curve = StepCurve()
+    callbacks = [ProgressCallback(report or (lambda *a: None), cancel, time_limit), curve]
     if schedule == "cosine":
         steps = epochs * -(-len(x_train) // batch_size)
         callbacks.append(CosineSchedule(steps, time_limit))
@@ -269,6 +314,10 @@ def train(
         cancel.is_set() or callbacks[0].out_of_time,
         model,
         predicted,
+        curve.points,
+        callbacks[0].out_of_time and not cancel.is_set(),  # a person's Stop counts first
+        epochs,
+        len(x_train),
     )
 
 

@@ -1,4 +1,5 @@
-"""Loss and accuracy per epoch as training goes: solid for training, dashed for validation."""
+"""Loss and accuracy per epoch as training goes: solid for training, dashed for validation;
+training within epochs too, when a run recorded it."""
 
 from __future__ import annotations
 
@@ -14,12 +15,15 @@ STYLES = (("", Qt.PenStyle.SolidLine), ("val_", Qt.PenStyle.DashLine))
 
 class Series(NamedTuple):
     """One curve pair's data: a Keras history in one colour, its first epoch numbered
-    ``first_epoch`` (a second training stage follows the first)."""
+    ``first_epoch`` (a second training stage follows the first). ``steps``, when given, holds
+    the training curve within epochs (``{"epoch": fractional epochs from 0, "loss": [...],
+    "accuracy": [...]}``), drawn as the solid line instead of the per-epoch points."""
 
     label: str
     colour: str
     history: dict
     first_epoch: int = 1
+    steps: dict | None = None
 
 
 class TrainingCurves(QWidget):
@@ -60,9 +64,15 @@ class TrainingCurves(QWidget):
         """Redraw every series; with nothing to draw, say what will appear."""
         self.loss_plot.clear()
         self.accuracy_plot.clear()
-        for label, colour, history, first in series:
+        for label, colour, history, first, steps in series:
             for key, plot in (("loss", self.loss_plot), ("accuracy", self.accuracy_plot)):
                 for prefix, style in STYLES:
+                    pen = pg.mkPen(colour, width=2, style=style)
+                    name = label if not prefix else None
+                    if not prefix and steps and steps.get(key):
+                        x = [first - 1 + epoch for epoch in steps["epoch"]]
+                        plot.plot(x, steps[key], pen=pen, name=name)
+                        continue
                     values = history.get(prefix + key, [])
                     if values:
                         plot.plot(
@@ -71,8 +81,8 @@ class TrainingCurves(QWidget):
                             symbol="o",
                             symbolSize=5,
                             symbolBrush=colour,
-                            pen=pg.mkPen(colour, width=2, style=style),
-                            name=label if not prefix else None,
+                            pen=pen,
+                            name=name,
                         )
         if not self.points():
             for plot, what in ((self.loss_plot, "loss"), (self.accuracy_plot, "accuracy")):

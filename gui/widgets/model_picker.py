@@ -7,6 +7,15 @@ from PySide6.QtWidgets import QComboBox
 from engine.workspace.store import ModelInfo
 
 
+def stopped_note(info: ModelInfo) -> str:
+    """ ", stopped at epoch N" for a model saved from a run a person stopped (its .json says
+    ``"stopped": true``), else "": a half-trained model is never shown as a finished one."""
+    if info.extra.get("stopped") is not True:
+        return ""
+    epochs = info.extra.get("epochs_done")
+    return f", stopped at epoch {epochs}" if isinstance(epochs, int) else ", stopped early"
+
+
 class ModelPicker(QComboBox):
     """Zoo networks, then workspace models; the workspace list is re-read when it opens."""
 
@@ -26,7 +35,11 @@ class ModelPicker(QComboBox):
         if models:
             self.insertSeparator(self.count())
             for info in models:
-                self.addItem(f"{info.name}  (workspace: {len(info.class_names)} classes)", info)
+                self.addItem(
+                    f"{info.name}  (workspace: {len(info.class_names)} classes"
+                    f"{stopped_note(info)})",
+                    info,
+                )
         self.select(current)
         self.blockSignals(False)
 

@@ -3,8 +3,9 @@
 - ``panel``: ``MnistPanel``, which wires the rest together and trains in a job.
 - ``form``: the data choice with its sample grid, and the network form (presets or your own).
 - ``runs``: the live loss and accuracy curves and the comparison table (CSV, Markdown).
+- ``run_results``: the selected run's confusion matrix, named and with titled axes.
 - ``try_digit``: draw a digit, or show one to the camera, and watch a trained model read it.
-- ``saving``: a finished run's model saved to the workspace.
+- ``saving``: a run's model saved to the workspace (a stopped run's marked as stopped).
 """
 
 from gui.panels.mnist_lab.panel import MnistPanel

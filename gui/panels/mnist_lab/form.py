@@ -1,6 +1,8 @@
-"""The left side of the MNIST lab: the data choice with a few samples, and the network form
-(preset or custom layers, optimizer, loss, schedule, time budget) that a run's settings are read
-from, with Train / Stop, the progress bar and the status line."""
+"""The left side of the MNIST lab: the data choice with a few samples and how many training
+images to use, and the network form (preset or custom layers, optimizer, loss, schedule, time
+budget) that a run's settings are read from, with Train / Stop, the progress bar and the status
+line. Everything that appears later has its room from the start: the form never moves under the
+pointer when data loads or a status line grows."""
 
 from __future__ import annotations
 
@@ -25,10 +27,12 @@ from engine.data import datasets
 from engine.mnist import lab, networks
 from gui.widgets.results import thumbnail
 
+SAMPLE_COLUMNS, SAMPLE_ROWS, SAMPLE_SCALE = 8, 4, 1.5
 
-def sample_grid(images: np.ndarray, columns: int = 8) -> np.ndarray:
+
+def sample_grid(images: np.ndarray, columns: int = SAMPLE_COLUMNS) -> np.ndarray:
     """Tile the first images (N, 28, 28) into one uint8 picture, ``columns`` wide."""
-    count = min(len(images), columns * 4)
+    count = min(len(images), columns * SAMPLE_ROWS)
     rows = -(-count // columns)
     h, w = images.shape[1:3]
     grid = np.zeros((rows * (h + 2), columns * (w + 2)), np.uint8)
@@ -41,7 +45,8 @@ def sample_grid(images: np.ndarray, columns: int = 8) -> np.ndarray:
 
 
 class DataBox(QGroupBox):
-    """Fashion-MNIST, MNIST or a folder of IDX files, and the first images of the one loaded."""
+    """Fashion-MNIST, MNIST or a folder of IDX files, the first images of the one loaded, and
+    how many of its training images a run uses (the first N; all by default)."""
 
     def __init__(self, parent=None):
         super().__init__("Data", parent)
@@ -50,8 +55,25 @@ class DataBox(QGroupBox):
         self.dataset.addItems(["Fashion-MNIST", "MNIST", "IDX folder…"])
         self.samples = QLabel("No data loaded")
         self.samples.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        # the grid's room from the start: loading data must not push the form down (issue 16)
+        self.samples.setFixedSize(
+            round(SAMPLE_COLUMNS * 30 * SAMPLE_SCALE), round(SAMPLE_ROWS * 30 * SAMPLE_SCALE)
+        )
+        self.subset = QSpinBox()
+        self.subset.setRange(0, 60000)
+        self.subset.setSingleStep(1000)
+        self.subset.setSpecialValueText("all images")
+        self.subset.setSuffix(" images")
+        self.subset.setToolTip(
+            "Train on the first N training images only, for quicker runs; 'all' uses every one. "
+            "The test images stay all of them, so runs compare."
+        )
+        subset_row = QHBoxLayout()
+        subset_row.addWidget(QLabel("Train on"))
+        subset_row.addWidget(self.subset, 1)
         data_form.addWidget(self.dataset)
-        data_form.addWidget(self.samples)
+        data_form.addWidget(self.samples, 0, Qt.AlignmentFlag.AlignHCenter)
+        data_form.addLayout(subset_row)
 
     def load(self, index: int) -> datasets.ImageSet | None:
         """The data set at ``index`` of the list (None: no folder was picked); raises
@@ -63,13 +85,26 @@ class DataBox(QGroupBox):
 
     def show_samples(self, data: datasets.ImageSet) -> None:
         """Show the first training images, their labels in the tooltip."""
-        self.samples.setPixmap(thumbnail(sample_grid(data.x_train), 1.5))
-        labels = ", ".join(data.class_names[int(k)] for k in data.y_train[:8])
+        grid = thumbnail(sample_grid(data.x_train), SAMPLE_SCALE)
+        if grid.width() > self.samples.width() or grid.height() > self.samples.height():
+            grid = grid.scaled(self.samples.size(), Qt.AspectRatioMode.KeepAspectRatio)
+        self.samples.setPixmap(grid)
+        labels = ", ".join(data.class_names[int(k)] for k in data.y_train[:SAMPLE_COLUMNS])
         self.samples.setToolTip(f"First row: {labels}")
+        self.subset.setMaximum(len(data.x_train))
+
+    def training_data(self, data: datasets.ImageSet) -> datasets.ImageSet:
+        """``data`` with the training images the box asks for (the first N, or all)."""
+        count = self.subset.value()
+        return data.subset(count) if 0 < count < len(data.x_train) else data
 
 
 class NetworkForm(QGroupBox):
-    """The network and how to train it; a preset fills the form in, any edit makes it custom."""
+    """The network and how to train it; a preset fills the form in, any edit makes it custom.
+
+    Epochs and batch size are how long and how a person wants to train: a preset sets them only
+    while they still hold the previous preset's values, and the preset's own count is shown
+    beside Epochs either way."""
 
     def __init__(self, parent=None):
         super().__init__("Network", parent)
@@ -88,8 +123,22 @@ class NetworkForm(QGroupBox):
                 Qt.ItemDataRole.ToolTipRole,
             )
         self.preset.currentIndexChanged.connect(self._preset_chosen)
+        # the longest title must not widen the whole form (the runs table lost its last column);
+        # the list that opens shows the titles whole
+        self.preset.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
+        self.preset.setMinimumContentsLength(32)
+        self.preset.view().setMinimumWidth(self.preset.view().sizeHintForColumn(0) + 24)
         self.epochs = QSpinBox()
         self.epochs.setRange(1, 200)
+        self.epochs_hint = QLabel()
+        self.epochs_hint.setMinimumWidth(  # the longest hint: "preset: 20" is never cut
+            self.epochs_hint.fontMetrics().horizontalAdvance("preset: 200")
+        )
+        epochs_row = QHBoxLayout()
+        epochs_row.addWidget(self.epochs, 1)
+        epochs_row.addWidget(self.epochs_hint)
         self.batch = QSpinBox()
         self.batch.setRange(1, 4096)
         self.batch.setValue(128)
@@ -134,7 +183,7 @@ class NetworkForm(QGroupBox):
             ("Optimizer", self.optimizer),
             ("Learning rate", self.learning_rate),
             ("Loss", self.loss),
-            ("Epochs", self.epochs),
+            ("Epochs", epochs_row),
             ("Batch size", self.batch),
             ("Learning rate schedule", self.schedule),
             ("Time budget", self.budget),
@@ -148,14 +197,26 @@ class NetworkForm(QGroupBox):
         self.bar = QProgressBar()
         self.status = QLabel()
         self.status.setWordWrap(True)
+        self.status.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        self.status.setMinimumHeight(3 * self.status.fontMetrics().lineSpacing())
         form.addRow(self.bar)
         form.addRow(self.status)
+        self._filled: lab.Preset | None = None  # the preset whose values the form was given
         self._preset_chosen()
 
     def _preset_chosen(self, *_) -> None:
         preset = lab.PRESETS[self.preset.currentData()]
-        self.epochs.setValue(preset.epochs)
-        self.batch.setValue(preset.batch_size)
+        before = self._filled
+        if before is None or self.epochs.value() == before.epochs:
+            self.epochs.setValue(preset.epochs)
+        if before is None or self.batch.value() == before.batch_size:
+            self.batch.setValue(preset.batch_size)
+        self._filled = preset
+        self.epochs_hint.setText(f"preset: {preset.epochs}")
+        self.epochs_hint.setToolTip(
+            f"{preset.title} trains {preset.epochs} epochs in its preset. Epochs you set "
+            "yourself stay when you choose another preset."
+        )
         self.schedule.setCurrentText(preset.schedule)
         self.layers.setText(networks.describe_layers(preset.layers))
         self.optimizer.setCurrentText(preset.optimizer["name"])

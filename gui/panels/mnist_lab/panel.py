@@ -1,7 +1,8 @@
 """The MNIST lab panel: pick data and a course preset, train with live curves, compare runs.
 
 The data choice and network form (form), saving a run (saving), the curves and comparison table
-(runs) and trying a model (try_digit) are their own modules; this one wires them together.
+(runs), a run's confusion matrix (run_results) and trying a model (try_digit) are their own
+modules; this one wires them together.
 """
 
 from __future__ import annotations
@@ -17,10 +18,12 @@ from engine.mnist import lab
 from gui.core.jobs import Job, shut_down
 from gui.core.live_link import LiveLink
 from gui.panels.mnist_lab.form import DataBox, NetworkForm, sample_grid  # noqa: F401 (the panel's API)
+from gui.panels.mnist_lab.run_results import RunResults
 from gui.panels.mnist_lab.runs import Curves, RunTable
 from gui.panels.mnist_lab.saving import save_run
 from gui.panels.mnist_lab.try_digit import TryDigit
-from gui.widgets.results import ResultsView
+
+REDRAW_S = 0.25  # the curves follow the batches at most this often
 
 
 class MnistPanel(QWidget):
@@ -36,6 +39,7 @@ class MnistPanel(QWidget):
         self.data: datasets.ImageSet | None = None
         self.runs: list[lab.RunResult] = []
         self.run_data: list[datasets.ImageSet] = []  # the data each run was trained and tested on
+        self.run_saved: list[str | None] = []  # the workspace model each run was saved as
         self.job = Job(self, "MNIST lab training")
         self.job.progress.connect(self._progress)
         self.job.result.connect(self._finished)
@@ -69,7 +73,7 @@ class MnistPanel(QWidget):
         layout.addLayout(right, 1)
         self.curves = Curves()
         self.loss_plot, self.accuracy_plot = self.curves.loss_plot, self.curves.accuracy_plot
-        self.results = ResultsView()
+        self.results = RunResults()
         self.views = QTabWidget()
         self.views.addTab(self.curves, "Curves")
         self.views.addTab(self.results, "Confusion matrix and mistakes")
@@ -90,25 +94,46 @@ class MnistPanel(QWidget):
         export.addStretch(1)
         right.addLayout(export)
         self._live: dict[str, list[float]] = {}
+        self._steps: lab.StepCurve | None = None  # the training run's curve within epochs
+        self._drawn = 0.0  # when the curves were last redrawn for a batch
 
     def chosen_run(self) -> int | None:
         """The index of the run selected in the table, else of the newest run."""
+        if not self.runs:
+            return None
         rows = self.table.selectionModel().selectedRows()
         if rows and rows[0].row() < len(self.runs):
             return rows[0].row()
         return len(self.runs) - 1 if self.runs else None
 
+    def run_name(self, i: int) -> str:
+        """Run ``i`` as a person reads it: its number, network, data and how it ended."""
+        run, data = self.runs[i], self.run_data[i]
+        ended = f", stopped at epoch {run.epochs_done}" if run.cut_short else ""
+        return (
+            f"run #{i + 1}: {run.title} on {data.name} ({run.training_images:,} training "
+            f"images{ended}), test error {100 * run.test_error:.2f}%"
+        )
+
     def _model_and_names(self):
         i = self.chosen_run()
-        return None if i is None else (self.runs[i].model, self.run_data[i].class_names)
+        if i is None:
+            return None
+        saved = f", saved as {self.run_saved[i]}" if self.run_saved[i] else ", not saved"
+        return self.runs[i].model, self.run_data[i].class_names, self.run_name(i) + saved
 
     def _show_results(self) -> None:
         i = self.chosen_run()
         if i is not None and self.runs[i].predicted is not None:
             data = self.run_data[i]
-            self.results.show_results(
-                data.x_test, data.y_test, self.runs[i].predicted, data.class_names
+            self.results.show_run(
+                self.run_name(i)[0].upper() + self.run_name(i)[1:],
+                data.x_test,
+                data.y_test,
+                self.runs[i].predicted,
+                data.class_names,
             )
+        self.try_digit.refresh_model()
 
     # -- data --------------------------------------------------------------------------------
     def _dataset_chosen(self, index: int) -> None:
@@ -142,16 +167,23 @@ class MnistPanel(QWidget):
         except ValueError as error:
             self.status.setText(str(error))
             return
-        self._training_data, self._training_epochs = self.data, self.epochs.value()
+        data = self.data_box.training_data(self.data)
+        self._training_data, self._training_epochs = data, self.epochs.value()
         self._budget = 60 * self.budget.value()
         self._live = {"loss": [], "val_loss": [], "accuracy": [], "val_accuracy": []}
+        self._steps, self._drawn = lab.StepCurve(), 0.0
         self._started = time.perf_counter()
+        self._training_name = (
+            f"Run #{len(self.runs) + 1}: {title} on {data.name} "
+            f"({len(data.x_train):,} training images), {self._training_epochs} epochs"
+        )
+        self.status.setText(self._training_name + ": starting…")
         self.train_button.setEnabled(False)
         self.stop_button.setEnabled(True)
         self.bar.setRange(0, 1000)
         self.bar.setValue(0)
         self._set_training(True)
-        data, options = self.data, self.form.options(title)
+        options = self.form.options(title)
         self.job.start(
             lambda run: lab.train(
                 layers, optimizer, data, **options, report=run.report, cancel=run.cancel
@@ -173,10 +205,16 @@ class MnistPanel(QWidget):
         self.bar.setValue(round(1000 * done))
         eta = elapsed / done - elapsed if done > 0 else 0
         self.bar.setFormat(f"epoch {epoch + 1}/{epochs} · {100 * done:.0f}% · ETA {eta:.0f} s")
+        added = kind == "batch" and self._steps.add(epoch, batch, batches, logs)
+        if added and time.perf_counter() - self._drawn >= REDRAW_S:
+            self._redraw_curves()
         if kind == "epoch":
             for key in self._live:
                 if key in logs:
                     self._live[key].append(float(logs[key]))
+            accuracy = logs.get("val_accuracy")
+            tested = "" if accuracy is None else f", test accuracy {100 * float(accuracy):.1f}%"
+            self.status.setText(f"{self._training_name}: epoch {epoch + 1} done{tested}.")
             self._redraw_curves()
 
     @Slot(object)
@@ -186,17 +224,23 @@ class MnistPanel(QWidget):
         self._set_training(False)
         self.runs.append(result)
         self.run_data.append(self._training_data)
-        self._live = {}
+        self.run_saved.append(None)
+        self._live, self._steps = {}, None
         self.table.add_run(result)
-        note = " (stopped)" if result.stopped else ""
+        if result.cut_short:
+            ended = f"Stopped at epoch {result.epochs_done} of {result.epochs_planned}"
+            note, kept = " (stopped)", " as a stopped run (its name says so)"
+        elif result.out_of_time:
+            ended, note, kept = "Time budget spent", " (time budget spent)", ""
+        else:
+            ended, note, kept = "Done", "", ""
+        name = f"Run #{len(self.runs)}: {ended}: test error {100 * result.test_error:.2f}%."
         try:
             info = save_run(self.workspace, result, self._training_data, self.preset.currentData())
-            self.status.setText(
-                f"Done{note}: test error {100 * result.test_error:.2f}%. "
-                f"Saved {info.path.name} to the workspace."
-            )
-        except OSError as error:
-            self.status.setText(f"Done{note}, but the model could not be saved: {error}")
+            self.run_saved[-1] = info.name
+            self.status.setText(f"{name} Saved {info.name} to the workspace{kept}.")
+        except (OSError, ValueError) as error:  # a full disk; a name or file refused
+            self.status.setText(f"{name} The model could not be saved: {error}")
         self.bar.setFormat("done" + note)
         self._redraw_curves()
         self._show_results()
@@ -206,6 +250,8 @@ class MnistPanel(QWidget):
         self.train_button.setEnabled(True)
         self.stop_button.setEnabled(False)
         self._set_training(False)
+        self._live, self._steps = {}, None
+        self._redraw_curves()
         self.status.setText(f"Training failed: {message}")
 
     @Slot(object)
@@ -219,13 +265,15 @@ class MnistPanel(QWidget):
         shut_down(self.findChildren(Job), until)
 
     def _redraw_curves(self) -> None:
+        self._drawn = time.perf_counter()
         curves = [
-            (i, f"#{i + 1} {run.title.split(' (')[0]}", run.history)
+            (i, f"#{i + 1} {run.title.split(' (')[0]}", run.history, run.steps)
             for i, run in enumerate(self.runs)
             if self.table.ticked(i)
         ]
         if self._live:
-            curves.append((len(self.runs), f"#{len(self.runs) + 1} training…", self._live))
+            steps = self._steps.points if self._steps else None
+            curves.append((len(self.runs), f"#{len(self.runs) + 1} training…", self._live, steps))
         self.curves.draw_runs(curves)
 
     # -- export ------------------------------------------------------------------------------

@@ -18,12 +18,13 @@ from PySide6.QtWidgets import (
 from engine.mnist import lab
 from gui.widgets.curves import Series, TrainingCurves
 
-COLUMNS = ["Architecture", "Parameters", "Optimizer", "Epochs", "CPU s", "Error"]
+COLUMNS = ["Architecture", "Parameters", "Optimizer", "Epochs", "CPU s", "Error", "Images"]
 PALETTE = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf"]
 
 
 class Curves(TrainingCurves):
-    """Loss and accuracy per epoch side by side, one colour a run: solid training, dashed test."""
+    """Loss and accuracy side by side, one colour a run: solid training (within epochs too),
+    dashed test (after each epoch)."""
 
     def __init__(self, parent=None):
         super().__init__(
@@ -34,10 +35,14 @@ class Curves(TrainingCurves):
             parent=parent,
         )
 
-    def draw_runs(self, curves: list[tuple[int, str, dict]]) -> None:
-        """Redraw from (run number, legend, Keras history) triples; the number picks the colour."""
+    def draw_runs(self, curves: list[tuple[int, str, dict, dict | None]]) -> None:
+        """Redraw from (run number, legend, Keras history, StepCurve points or None); the number
+        picks the colour."""
         self.draw(
-            [Series(label, PALETTE[i % len(PALETTE)], history) for i, label, history in curves]
+            [
+                Series(label, PALETTE[i % len(PALETTE)], history, 1, steps)
+                for i, label, history, steps in curves
+            ]
         )
 
 
@@ -59,9 +64,10 @@ class RunTable(QTableWidget):
             result.title,
             f"{result.parameters:,}",
             result.optimizer,
-            str(result.epochs_done),
+            f"{result.epochs_done} (stopped)" if result.cut_short else str(result.epochs_done),
             f"{result.seconds:.0f}",
             f"{100 * result.test_error:.2f}%",
+            f"{result.training_images:,}",
         ]
         for column, value in enumerate(values):
             item = QTableWidgetItem(value)
@@ -90,7 +96,7 @@ class RunTable(QTableWidget):
         return out.getvalue()
 
     def as_markdown(self) -> str:
-        lines = ["| " + " | ".join(COLUMNS) + " |", "|---|---:|---|---:|---:|---:|"]
+        lines = ["| " + " | ".join(COLUMNS) + " |", "|---|---:|---|---:|---:|---:|---:|"]
         lines += ["| " + " | ".join(row) + " |" for row in self.rows()]
         return "\n".join(lines) + "\n"
 

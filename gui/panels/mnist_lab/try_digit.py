@@ -14,11 +14,15 @@ from gui.widgets.draw_pad import DrawPad
 from gui.widgets.label_bars import LabelBars
 from gui.widgets.results import thumbnail
 
+NO_MODEL = "No trained model to answer yet: train a run first."
+OTHER_RUN = "Select another run in the table to try it instead."
+
 
 class TryDigit(QWidget):
-    """A drawing pad, what the network gets (28x28) and its top-3 answer.
+    """A drawing pad, what the network gets (28x28), its top-3 answer and which model answers.
 
-    ``model_and_names()`` gives the model to try and its class names, or None when there is none.
+    ``model_and_names()`` gives the model to try, its class names and a line saying which model
+    it is, or None when there is none.
     """
 
     def __init__(self, model_and_names: Callable[[], tuple | None], parent=None):
@@ -39,25 +43,39 @@ class TryDigit(QWidget):
         column.addStretch(1)
         layout.addLayout(column)
         column = QVBoxLayout()
+        self.answering = QLabel()
+        self.answering.setWordWrap(True)
+        self.answering.setMinimumWidth(240)
+        self.answering.setMinimumHeight(3 * self.answering.fontMetrics().lineSpacing())
         self.seen = QLabel()
         self.seen.setFixedSize(84, 84)
         self.seen.setToolTip("What the network gets: 28x28, white on black, centred")
         self.bars = LabelBars()
         self.bars.setMinimumWidth(240)
+        column.addWidget(self.answering)
         column.addWidget(self.seen)
         column.addWidget(self.bars)
         column.addStretch(1)
         layout.addLayout(column)
         layout.addStretch(1)
+        self.refresh_model()
+
+    def refresh_model(self) -> tuple | None:
+        """Say which model answers (the chosen run changed); returns model_and_names()."""
+        chosen = self._model_and_names()
+        self.answering.setText(
+            NO_MODEL if chosen is None else f"Answering: {chosen[2]}. {OTHER_RUN}"
+        )
+        return chosen
 
     def classify_digit(self, digit: np.ndarray) -> list[tuple[str, float]]:
         """Show the 28x28 digit and the model's top-3 for it."""
         self.seen.setPixmap(thumbnail(digit, 3))
-        chosen = self._model_and_names()
+        chosen = self.refresh_model()
         if chosen is None:
             self.bars.show_labels([])
             return []
-        model, names = chosen
+        model, names, _ = chosen
         if self._forward_model is not model:
             self._forward, self._forward_model = backend.compiled_forward(model), model
         probabilities = self._forward((digit.astype(np.float32) / 255.0)[None, ..., None])

@@ -57,6 +57,33 @@ def test_training_reports_progress_and_stops_within_one_batch(tmp_path):
     )
     assert result.stopped and batches == [(0, 1, 20), (0, 2, 20), (0, 3, 20)]
     assert result.epochs_done <= 1
+    assert result.cut_short and not result.out_of_time  # a person's Stop: saved marked
+    assert result.epochs_planned == 5 and result.training_images == 640
+    assert result.steps["epoch"] == pytest.approx([0.05, 0.1, 0.15])  # 3 of 20 batches
+
+
+def test_the_step_curve_draws_within_epochs_at_most_per_epoch_points():
+    curve = lab.StepCurve(per_epoch=20)
+    for epoch in range(2):
+        for batch in range(1, 470):  # 60,000 images in batches of 128
+            curve.add(epoch, batch, 469, {"loss": 1.0 / batch, "accuracy": 0.5})
+    xs = curve.points["epoch"]
+    assert len(xs) == 40 and xs[19] == 1.0 and xs[-1] == 2.0  # every epoch's end is a point
+    assert all(0.04 < b - a < 0.06 for a, b in itertools.pairwise(xs))  # evenly spread
+    assert curve.points["loss"][19] == 1.0 / 469  # the epoch's running mean at its end
+    few = lab.StepCurve(per_epoch=20)
+    assert [few.add(0, b, 4, {"loss": 1.0}) for b in range(1, 5)] == [True] * 4
+    assert few.points["epoch"] == [0.25, 0.5, 0.75, 1.0]
+    assert not few.add(0, 1, None, {"loss": 1.0}) and not few.add(0, 1, 4, {})
+
+
+def test_a_one_epoch_run_has_a_training_line_not_a_dot(tmp_path):
+    data = datasets.load_idx_folder(write_idx_folder(tmp_path / "d", n_train=320, n_test=50))
+    result = lab.train_preset("mlp-sgd", data, epochs=1, batch_size=32)
+    assert result.steps["epoch"] == pytest.approx([b / 10 for b in range(1, 11)])
+    assert result.steps["loss"][-1] == pytest.approx(result.history["loss"][0], rel=1e-4)
+    assert result.steps["accuracy"][-1] == pytest.approx(result.history["accuracy"][0], rel=1e-4)
+    assert not result.stopped and not result.cut_short and result.epochs_planned == 1
 
 
 def test_a_learnable_set_is_learned_with_curves(tmp_path):
@@ -117,6 +144,7 @@ def test_a_time_budget_stops_training_after_the_batch_that_used_it_up(tmp_path):
         report=lambda kind, *args: kind == "batch" and batches.append(args),
     )
     assert result.stopped and len(batches) == 1 and result.epochs_done <= 1
+    assert result.out_of_time and not result.cut_short  # the budget is the challenge's end
 
 
 def test_augment_and_same_padding_round_trip_and_augment_only_acts_while_training():

@@ -1,5 +1,7 @@
 """The MNIST lab panel, driven with qtbot: train a preset to the end, stop another midway."""
 
+import json
+
 import numpy as np
 import pytest
 from PySide6.QtCore import Qt
@@ -9,6 +11,7 @@ from engine.mnist import lab
 from gui.core.jobs import Job
 from gui.core.live_link import LiveLink
 from gui.panels.mnist_lab.panel import MnistPanel, sample_grid
+from gui.widgets.model_picker import ModelPicker
 from tests.helpers.files import real_data, write_idx_folder
 from tests.helpers.gui import show_alone
 
@@ -32,6 +35,38 @@ def test_presets_fill_in_the_course_epochs_and_explain_themselves(panel):
     assert "545,810 parameters" in panel.preset.toolTip() and "1.0" in panel.preset.toolTip()
 
 
+def test_choosing_a_preset_keeps_the_epochs_and_batch_a_person_typed(panel, qtbot):
+    choose(panel, "mlp-sgd")
+    panel.epochs.clear()
+    qtbot.keyClicks(panel.epochs, "3")
+    panel.batch.setValue(64)
+    choose(panel, "mlp2-adadelta")
+    assert panel.epochs.value() == 3 and panel.batch.value() == 64
+    assert panel.form.epochs_hint.text() == "preset: 20"  # the preset's own count, said beside
+    assert panel.form.options("t")["epochs"] == 3
+    panel.epochs.setValue(20)  # back at the preset's value: the next preset sets its own again
+    panel.batch.setValue(128)
+    choose(panel, "challenge")
+    assert panel.epochs.value() == 30 and panel.batch.value() == 256
+
+
+def test_the_form_does_not_move_when_data_loads(qtbot, workspace, tmp_path):
+    widget = show_alone(qtbot, MnistPanel(LiveLink(workspace)))
+    fields = (widget.dataset, widget.preset, widget.epochs, widget.train_button, widget.bar)
+
+    def places():
+        qtbot.wait(50)  # the layout settles
+        return [(f.mapTo(widget, f.rect().topLeft()), f.size()) for f in fields]
+
+    before = places()
+    assert widget.samples.pixmap().isNull()
+    widget.set_data(datasets.load_idx_folder(write_idx_folder(tmp_path / "idx", n_train=100)))
+    assert not widget.samples.pixmap().isNull()
+    assert places() == before
+    widget.status.setText("A long line " * 12)  # a status of three lines keeps the form in place
+    assert places() == before
+
+
 def test_train_a_preset_to_the_end_then_stop_a_second_run_midway(panel, qtbot, workspace):
     choose(panel, "mlp-adadelta")
     panel.epochs.setValue(2)
@@ -39,36 +74,63 @@ def test_train_a_preset_to_the_end_then_stop_a_second_run_midway(panel, qtbot, w
     qtbot.mouseClick(panel.train_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: panel.table.rowCount() == 1, timeout=60000)
     row = panel.table_rows()[0]
-    assert row[:4] == ["Dense 300 tanh", "238,510", "adadelta", "2"]
+    assert row[:4] == ["Dense 300 tanh", "238,510", "adadelta", "2"] and row[6] == "2,000"
     assert float(row[5].rstrip("%")) < 10
-    points = list(panel.loss_plot.listDataItems())
-    assert len(points) == 2 and all(len(item.xData) == 2 for item in points)  # train and test
-    assert len(list(workspace.models_dir.glob("mlp-adadelta-*.keras"))) == 1
+    train, test = panel.loss_plot.listDataItems()
+    assert len(test.xData) == 2  # after each epoch; training within epochs: 20 points each
+    assert len(train.xData) == 40 and train.xData[-1] == 2.0
+    finished = list(workspace.models_dir.glob("mlp-adadelta-*.keras"))
+    assert len(finished) == 1 and "stopped" not in finished[0].name
+    meta = json.loads(finished[0].with_suffix(".json").read_text())
+    assert meta["stopped"] is False and meta["epochs_done"] == meta["epochs"] == 2
     assert panel.as_markdown().splitlines()[2].startswith("| Dense 300 tanh | 238,510 |")
-    assert panel.as_csv().splitlines()[0] == "Architecture,Parameters,Optimizer,Epochs,CPU s,Error"
+    assert panel.as_csv().splitlines()[0] == (
+        "Architecture,Parameters,Optimizer,Epochs,CPU s,Error,Images"
+    )
 
     batches = []
     panel.job.progress.connect(lambda report: batches.append(report[2]))  # (kind, epoch, batch…)
     panel.epochs.setValue(50)
     qtbot.mouseClick(panel.train_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: len(batches) >= 5, timeout=30000)
+    qtbot.wait(50)  # the reports queued so far reach the panel
+    assert panel.status.text().startswith("Run #2: Dense 300 tanh on ")  # not run #1's end
+    assert "50 epochs" in panel.status.text() and "Saved" not in panel.status.text()
     ran = []  # counted in the worker as each signal leaves it: queued ones do not blur Stop
     panel.job.progress.connect(lambda *args: ran.append(1), Qt.ConnectionType.DirectConnection)
     qtbot.mouseClick(panel.stop_button, Qt.MouseButton.LeftButton)
     stopped_at = len(ran)
     qtbot.waitUntil(lambda: panel.table.rowCount() == 2, timeout=30000)
     assert len(ran) <= stopped_at + 2  # at most the batch in flight (and its epoch) after Stop
-    assert panel.runs[-1].stopped and panel.runs[-1].epochs_done <= 1
+    assert panel.runs[-1].stopped and panel.runs[-1].epochs_done == 1
     assert panel.train_button.isEnabled() and not panel.stop_button.isEnabled()
-    assert "stopped" in panel.status.text()
+    assert panel.status.text().startswith("Run #2: Stopped at epoch 1 of 50")
+    assert panel.table_rows()[1][3] == "1 (stopped)"
+    # Kept, and marked as stopped in its name, its .json and the pickers (issue 16, item 5)
+    stopped = list(workspace.models_dir.glob("mlp-adadelta-*-stopped-e1.keras"))
+    assert len(stopped) == 1 and stopped[0].stem in panel.status.text()
+    meta = json.loads(stopped[0].with_suffix(".json").read_text())
+    assert meta["stopped"] is True and meta["epochs_done"] == 1 and meta["epochs"] == 50
+    picker = ModelPicker([], workspace.models)
+    labels = [picker.itemText(i) for i in range(picker.count())]
+    assert f"{stopped[0].stem}  (workspace: 10 classes, stopped at epoch 1)" in labels
+    assert f"{finished[0].stem}  (workspace: 10 classes)" in labels
 
 
-def test_unticking_a_run_removes_its_curves(panel, qtbot):
+def test_one_epoch_on_a_subset_draws_a_line_and_unticking_removes_it(panel, qtbot, workspace):
     choose(panel, "mlp-sgd")
     panel.epochs.setValue(1)
+    panel.batch.setValue(64)
+    panel.data_box.subset.setValue(640)  # the first 640 training images: 10 batches
     panel.train()
     qtbot.waitUntil(lambda: panel.table.rowCount() == 1, timeout=60000)
-    assert len(panel.accuracy_plot.listDataItems()) == 2
+    assert panel.runs[0].training_images == 640 and panel.table_rows()[0][6] == "640"
+    assert panel.run_data[0].x_test.shape[0] == 200  # the test images stay all of them
+    saved = json.loads(next(workspace.models_dir.glob("mlp-sgd-*.json")).read_text())
+    assert saved["training_images"] == 640
+    train, test = panel.accuracy_plot.listDataItems()
+    assert list(train.xData) == pytest.approx([b / 10 for b in range(1, 11)])  # a line, per batch
+    assert len(test.xData) == 1 and panel.curves.points() == 11
     panel.table.item(0, 0).setCheckState(Qt.CheckState.Unchecked)
     assert panel.accuracy_plot.listDataItems() == []
 
@@ -92,10 +154,14 @@ def test_real_fashion_mnist_shows_samples(qtbot, workspace):
 def test_drawing_and_the_camera_feed_the_trained_model(panel, qtbot):
     from PySide6.QtCore import QPoint
 
+    assert panel.try_digit.answering.text().startswith("No trained model")
     choose(panel, "mlp-adadelta")
     panel.epochs.setValue(3)
     panel.train()
     qtbot.waitUntil(lambda: panel.table.rowCount() == 1, timeout=60000)
+    answering = panel.try_digit.answering.text()
+    assert answering.startswith("Answering: run #1: Dense 300 tanh on ")
+    assert f"saved as {panel.run_saved[0]}" in answering and panel.run_saved[0]
     # The test set's class k is a bright horizontal band at rows 2k+4..2k+5 (write_idx_folder).
     # A horizontal stroke normalises to a band through the middle: rows 13-14, class 5 or so.
     panel.views.setCurrentIndex(panel.views.count() - 1)  # the "Try it" tab
@@ -128,6 +194,13 @@ def test_confusion_matrix_cells_open_the_images_behind_them(panel, qtbot):
     qtbot.waitUntil(lambda: panel.table.rowCount() == 1, timeout=60000)
     run, results = panel.runs[-1], panel.results
     truth, predicted = panel.data.y_test, run.predicted
+    panel.views.setCurrentWidget(results)
+    assert results.true_title.text == "true class" and results.true_title.isVisible()
+    assert results.predicted_title.text() == "predicted class"
+    assert results.predicted_title.isVisible()
+    assert results.true_title.geometry().right() < results.matrix.geometry().left()
+    assert results.predicted_title.geometry().bottom() < results.matrix.geometry().top()
+    assert results.run_title.text().startswith("Run #1: Dense 300 tanh on ")
     assert results.matrix.rowCount() == 10
     total = sum(int(results.matrix.item(t, p).text()) for t in range(10) for p in range(10))
     diagonal = sum(int(results.matrix.item(k, k).text()) for k in range(10))
