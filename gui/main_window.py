@@ -100,7 +100,9 @@ class MainWindow(QMainWindow):
         splitter.addWidget(self.view)
         splitter.addWidget(self.panel)
         splitter.setStretchFactor(0, 1)
+        self.view.labels_shown.connect(self.panel.bars.show_labels)  # the bars say what it draws
         self.live_model = LiveModel(stream, self.panel, weights, self)
+        self.live_model.loading.connect(self.view.set_loading)
         self.live_model.ready.connect(self._model_ready)
         self.link = WindowLink(self)
         self.mnist = MnistPanel(self.link)
@@ -161,10 +163,7 @@ class MainWindow(QMainWindow):
         cores (a fine-tuning run took 1.1-1.3x as long beside live MobileNetV2,
         bench/finetune_window.py). Frames keep coming (recording needs them); the labels come
         back when the last run ends."""
-        resting = self.view.hold(holder, held)
-        self.stream.hold_inference(resting)
-        if resting:
-            self.panel.bars.show_labels([])
+        self.stream.hold_inference(self.view.hold(holder, held))
 
     def set_live_probe(self, name: str, probe, paint=None) -> None:
         """Run ``probe(image, classifier)`` on each classified frame; None removes it.
@@ -206,9 +205,8 @@ class MainWindow(QMainWindow):
             self.link.frame.emit(frame)
 
     def _show_result(self, result: Result) -> None:
-        if self.stream.classifier is None or not self.view.show_result(result):
-            return  # the model is gone, or the result comes from before a hold
-        self.panel.bars.show_labels(result.labels)
+        if result.model is not self.stream.classifier or not self.view.show_result(result):
+            return  # the model was replaced, or the result comes from before a hold
         self.link.result.emit(result)
 
     def _source_status(self, kind: str, message: str) -> None:

@@ -45,6 +45,7 @@ class Result:
     labels: list[tuple[str, float]]
     probabilities: np.ndarray
     extras: dict = field(default_factory=dict)  # probe name -> what the probe returned
+    model: object = None  # the classifier that said it (a result of a replaced one is stale)
 
 
 class Mailbox:
@@ -80,7 +81,8 @@ class Mailbox:
 
 
 class RateMeter:
-    """Events per second over a sliding window of recent events."""
+    """Events per second over the last ``window`` seconds: 0 once events stop coming (a paused
+    video or a lost camera), never the rate from before."""
 
     def __init__(self, window: float = 2.0):
         self.window = window
@@ -94,8 +96,11 @@ class RateMeter:
             while self._times and now - self._times[0] > self.window:
                 self._times.popleft()
 
-    def rate(self) -> float:
+    def rate(self, now: float | None = None) -> float:
+        now = time.perf_counter() if now is None else now
         with self._lock:
+            while self._times and now - self._times[0] > self.window:
+                self._times.popleft()
             if len(self._times) < 2:
                 return 0.0
             span = self._times[-1] - self._times[0]

@@ -176,6 +176,7 @@ class LiveStream:
                         self._sleep(self.RETRY_DELAYS[min(failures, len(self.RETRY_DELAYS)) - 1])
                         continue
                     failures = 0
+                    next_due = time.perf_counter()  # no burst to catch up on the opening's time
                 try:
                     image = reader.call("read", self.stall_after, self._stop)
                 except EndOfStream:
@@ -281,6 +282,7 @@ class LiveStream:
                         labels,
                         probabilities,
                         extras,
+                        classifier,
                     )
                 )
             except Exception as error:  # a bad frame or a broken callback must not end the loop

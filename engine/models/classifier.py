@@ -43,16 +43,25 @@ class Smoother:
         self._state = None
 
 
+def centre_crop(shape: tuple[int, ...], size: tuple[int, int]) -> tuple[int, int, int, int]:
+    """The region (x0, y0, x1, y1) of a frame of ``shape`` that a network of input ``size``
+    (height, width) sees: the largest centred rectangle of the input's aspect ratio."""
+    height, width = size
+    h, w = shape[:2]
+    if h * width > w * height:
+        crop = w * height // width
+        return 0, (h - crop) // 2, w, (h - crop) // 2 + crop
+    if h * width < w * height:
+        crop = h * width // height
+        return (w - crop) // 2, 0, (w - crop) // 2 + crop, h
+    return 0, 0, w, h
+
+
 def fit_to_input(frame: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     """Centre-crop ``frame`` to the input's aspect ratio and resize it (uint8, INTER_AREA)."""
     height, width = size
-    h, w = frame.shape[:2]
-    if h * width > w * height:
-        crop = w * height // width
-        frame = frame[(h - crop) // 2 : (h - crop) // 2 + crop]
-    elif h * width < w * height:
-        crop = h * width // height
-        frame = frame[:, (w - crop) // 2 : (w - crop) // 2 + crop]
+    x0, y0, x1, y1 = centre_crop(frame.shape, size)
+    frame = frame[y0:y1, x0:x1]
     if frame.shape[:2] == (height, width):
         return frame
     shrinking = frame.shape[0] >= height

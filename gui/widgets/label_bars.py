@@ -34,3 +34,7 @@ class LabelBars(QWidget):
 
     def texts(self) -> list[str]:
         return [name.text() for name, _ in self._rows if not name.isHidden()]
+
+    def shown(self) -> list[str]:
+        """Each visible row as 'name  NN.N%', as the live overlay writes its lines."""
+        return [f"{name.text()}  {bar.format()}" for name, bar in self._rows if not name.isHidden()]

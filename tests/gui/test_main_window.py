@@ -58,7 +58,7 @@ def test_switching_source_and_model_keeps_the_video_playing(
     assert window.view.frames_painted - start > 10  # frames kept coming while it loaded
     assert not window.panel.busy.isVisible()
     qtbot.waitUntil(
-        lambda: window.panel.bars.texts() and window.panel.bars.texts()[0] not in COLOURS,
+        lambda: bool(window.panel.bars.texts()) and window.panel.bars.texts()[0] not in COLOURS,
         timeout=10000,
     )
 

@@ -20,10 +20,12 @@ class LiveModel(QObject):
     A zoo network (its name, with ``weights``: 'imagenet', None for random, or a file) or a
     workspace model (its ModelInfo) is built and warmed up on a worker; only the newest choice
     counts. ``panel`` shows the loading, a download's progress and a refusal with what runs on,
-    and its k and smoothing reach the running classifier. ``ready(classifier)`` follows each
-    model put to work.
+    and its k and smoothing reach the running classifier. ``loading(name)`` says which model
+    loads now, ``loading(None)`` that the loading is over (loaded or refused);
+    ``ready(classifier)`` follows each model put to work.
     """
 
+    loading = Signal(object)
     ready = Signal(object)
 
     def __init__(self, stream: LiveStream, panel: LivePanel, weights: str | None, parent=None):
@@ -58,6 +60,7 @@ class LiveModel(QObject):
             return classifier
 
         self.panel.set_loading(_choice_label(choice))
+        self.loading.emit(_choice_label(choice))
         self._loading = choice
         self.loader.start(build)
 
@@ -85,6 +88,7 @@ class LiveModel(QObject):
     def _loaded(self, classifier) -> None:
         self.panel.set_loading(None)
         self.stream.set_classifier(classifier)
+        self.loading.emit(None)
         self.current = self._loading
         self.panel.picker.refresh()
         self.panel.picker.select(self.current)
@@ -95,6 +99,7 @@ class LiveModel(QObject):
         if isinstance(error, zoo.WeightsMissing):  # the engine's advice, with where it is here
             message = message.removesuffix(".") + " (File > Open model…)."
         self.panel.set_loading(None)
+        self.loading.emit(None)
         self.panel.show_message(
             f"Cannot load {_choice_label(self._loading)}.\n{message}{self._kept()}"
         )

@@ -10,11 +10,14 @@ from engine.live.stream import LiveStream
 from gui.core.jobs import Job, shut_down
 from gui.widgets.frame_view import FrameView
 
+PAUSED = "paused (space resumes)"
+
 
 class LiveStatus(QLabel):
-    """Says twice a second how fast ``view`` paints and ``stream`` classifies (or that its
-    inference rests), with which model, on which Keras backend and device (the device is
-    described once, in the background: it may take a second)."""
+    """Says twice a second how many new frames a second ``view`` paints and how fast ``stream``
+    classifies (or that the video is paused, or that its inference rests), with which model,
+    on which Keras backend and device (the device is described once, in the background: it may
+    take a second)."""
 
     def __init__(self, stream: LiveStream, view: FrameView, parent=None):
         super().__init__(parent)
@@ -30,16 +33,19 @@ class LiveStatus(QLabel):
         """Say the rates as they are now."""
         stream = self.stream
         model = stream.classifier.name if stream.classifier else "no model"
-        inference = (
-            "inference rests while training"
-            if stream.inference_held
-            else f"inference {stream.inference_rate.rate():.1f} fps · "
-            f"{stream.last_latency_ms:.0f} ms"
-        )
-        self.setText(
-            f"display {self.view.paint_rate.rate():.1f} fps · {inference} · "
-            f"{model} · Keras {backend.select(None)} · {self.device}"
-        )
+        if stream.paused:  # no rates: nothing moves, and the last ones would read as current
+            rates = PAUSED
+        elif stream.inference_held:
+            rates = (
+                f"display {self.view.paint_rate.rate():.1f} fps · inference rests while training"
+            )
+        else:
+            rates = (
+                f"display {self.view.paint_rate.rate():.1f} fps · "
+                f"inference {stream.inference_rate.rate():.1f} fps · "
+                f"{stream.last_latency_ms:.0f} ms"
+            )
+        self.setText(f"{rates} · {model} · Keras {backend.select(None)} · {self.device}")
 
     def shutdown(self, until: float | None = None) -> None:
         """Stop refreshing and wait for the device's description until ``until``."""

@@ -4,8 +4,9 @@ import numpy as np
 import pytest
 
 from engine.live.frames import Result
-from engine.live.overlay import draw_labels
+from engine.live.overlay import UNIFORM, draw_labels, label_lines
 from gui.panels.live.view import PAUSED, LiveView
+from gui.widgets.label_bars import LabelBars
 from tests.helpers.frames import solid
 
 RAW = solid("green", (120, 160))
@@ -131,3 +132,89 @@ def test_the_banner_says_pause_and_source_trouble_and_then_the_notice_again(view
     assert np.array_equal(view.shown, draw_labels(RAW, [], PAUSED))
     view.set_paused(False)
     assert view.banner.endswith("· No camera 0: showing the demo stream")
+
+
+class Model:
+    """What a result says about the classifier that made it: its input size."""
+
+    input_size = (32, 32)
+
+
+def test_the_bars_show_what_the_video_draws_playing_and_paused(view, qtbot):
+    bars = LabelBars()
+    qtbot.addWidget(bars)
+    view.labels_shown.connect(bars.show_labels)
+    view.show_frame(RAW)
+    view.show_result(result())
+    assert bars.shown() == [] and view.labels == []  # playing: both wait for the next frame
+    view.show_frame(RAW)
+    assert bars.shown() == label_lines(view.labels) == ["green  90.0%", "red  10.0%"]
+    view.set_paused(True)
+    later = [("red", 0.534), ("green", 0.466)]
+    assert view.show_result(result(later))  # classified after the pause: no frame will come
+    assert view.labels == later and bars.shown() == ["red  53.4%", "green  46.6%"]
+    assert np.array_equal(view.shown, draw_labels(RAW, later, PAUSED))
+    view.hold("MNIST lab", True)
+    assert view.labels == [] and bars.shown() == []
+
+
+def test_uniform_outputs_are_said_on_the_video(view):
+    view.show_frame(RAW)
+    flat = Result(0, 0.0, 0.0, 1.0, [("tench", 0.001)], np.full(1000, 0.001, np.float32), {})
+    view.show_result(flat)
+    view.show_frame(RAW)
+    assert view.note == UNIFORM
+    assert np.array_equal(view.shown, draw_labels(RAW, [("tench", 0.001)], view.banner, UNIFORM))
+    view.show_result(result())  # a network that prefers a class
+    view.show_frame(RAW)
+    assert view.note == "" and np.array_equal(view.shown, draw_labels(RAW, GREEN, view.banner))
+
+
+def test_a_model_loading_is_said_and_its_predecessors_labels_and_region_go(view, qtbot):
+    shown = []
+    view.labels_shown.connect(shown.append)
+    view.show_frame(RAW)
+    view.show_result(Result(0, 0.0, 0.0, 1.0, GREEN, np.zeros(2), {}, Model()))
+    view.show_frame(RAW)
+    assert view.labels == GREEN and view.region == (20, 0, 140, 120)  # the middle square
+    view.set_loading("MobileNetV3Small")
+    assert view.banner == "Loading MobileNetV3Small… · No camera 0: showing the demo stream"
+    assert view.labels == [] and shown[-1] == [] and view.region is None
+    assert np.array_equal(view.shown, draw_labels(RAW, [], view.banner))  # drawn at once
+    assert not view.show_result(result())  # the old model's, still running meanwhile
+    view.show_frame(RAW)
+    assert view.labels == []
+    view.set_loading(None)
+    assert view.banner == "No camera 0: showing the demo stream"
+    assert view.show_result(Result(0, 0.0, 0.0, 1.0, GREEN, np.zeros(2), {}, Model()))
+    view.show_frame(RAW)
+    assert view.labels == GREEN and shown[-1] == GREEN
+
+
+def test_the_region_the_model_sees_is_outlined_on_the_widget(view, qtbot):
+    view.resize(320, 240)
+    view.show()
+    view.show_frame(RAW)
+    plain = view.grab().toImage()
+    view.show_result(Result(0, 0.0, 0.0, 1.0, [], np.zeros(2), {}, Model()))
+    view.show_frame(RAW)
+    outlined = view.grab().toImage()
+    left = 40 + 1  # the frame is drawn at twice its size: crop column 20 is widget column 40
+    assert any(outlined.pixelColor(left, y) != plain.pixelColor(left, y) for y in range(240))
+    assert all(outlined.pixelColor(10, y) == plain.pixelColor(10, y) for y in range(240))
+    assert np.array_equal(view.shown, draw_labels(RAW, [], view.banner))  # not in snapshots
+
+
+def test_only_new_frames_count_as_painted(view, qtbot):
+    view.show()
+    for _ in range(3):
+        view.show_frame(RAW)
+        view.grab()  # a paint
+        view.set_banner("camera 7 stopped delivering frames")  # the same frame drawn again
+        view.grab()
+        view.set_paused(True)
+        view.show_result(result())
+        view.grab()
+        view.set_paused(False)
+        view.grab()
+    assert view.frames_painted == 3
