@@ -13,6 +13,18 @@ from gui.core.images import to_qimage
 from gui.widgets.label_bars import LabelBars
 
 VIEW = 196  # 7 x 28: MNIST pixels stay square
+TOP = 5  # labels under each picture
+
+
+def reserve_rows(bars: LabelBars, rows: int) -> None:
+    """Keep the height of ``rows`` labels for ``bars``, so that what is below does not jump
+    when the first attack fills them."""
+    bars.show_labels([(" ", 0.0)] * rows)
+    bars.ensurePolished()
+    for child in bars.findChildren(QWidget):
+        child.ensurePolished()
+    bars.setMinimumHeight(bars.sizeHint().height())
+    bars.show_labels([])
 
 
 def pixmap(image: np.ndarray, side: int = VIEW) -> QPixmap:
@@ -36,6 +48,7 @@ class AttackView(QWidget):
             caption, view, bars = QLabel(title), QLabel(), LabelBars()
             bars.setStyleSheet("QProgressBar { max-height: 13px; font-size: 9px; }")
             bars.layout().setSpacing(1)
+            reserve_rows(bars, TOP)
             view.setFixedSize(VIEW, VIEW)
             view.setAlignment(Qt.AlignmentFlag.AlignCenter)
             view.setStyleSheet("background: #181818;")

@@ -66,6 +66,7 @@ def test_the_input_box_and_the_hint_agree(qtbot, workspace, colour_info):
     assert panel.status.text() == NO_INPUT
     assert panel.source.currentIndex() == -1 and panel.source.currentText() == ""
     assert panel.source.placeholderText() == NO_INPUT  # the box, too, asks for an input
+    curve_top = panel.robustness.geometry().top()
     choose(panel.source, "Frozen live frame")  # no live frame yet
     assert panel.status.text().startswith("No live frame yet")
     assert panel.source.currentIndex() == -1  # it does not claim the frame it could not take
@@ -75,6 +76,8 @@ def test_the_input_box_and_the_hint_agree(qtbot, workspace, colour_info):
     assert crafted.clean_top[0][0] == "green"
     assert panel.source.currentText() == "Frozen live frame"
     assert NO_INPUT not in panel.status.text() and "green" in panel.status.text()
+    qtbot.wait(50)  # the layout settles
+    assert panel.robustness.geometry().top() == curve_top  # the bars' room was kept for them
     link.frames = None
     choose(panel.source, "Frozen live frame")
     assert panel.source.currentText() == "Frozen live frame"  # the frame frozen before stays
