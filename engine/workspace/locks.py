@@ -11,6 +11,7 @@ start, removes it.
 from __future__ import annotations
 
 import errno
+import logging
 import os
 import secrets
 import time
@@ -18,6 +19,8 @@ from pathlib import Path
 
 from engine.failures import LabError
 from engine.workspace import scratch
+
+log = logging.getLogger(__name__)
 
 WAIT = 60.0  # seconds: a commit holds the lock for a rename and a small write
 _POLL = 0.02
@@ -113,8 +116,11 @@ def sweep(folder: str | Path) -> list[Path]:
     folder = Path(folder)
     if folder.is_dir():
         for path in folder.glob(".*.lock"):
-            if stale(path) and _remove_stale(path):
-                removed.append(path)
+            try:
+                if stale(path) and _remove_stale(path):
+                    removed.append(path)
+            except OSError as error:  # a read-only disk: leave it
+                log.warning("could not remove the stale lock %s: %s", path, error)
     return removed
 
 
