@@ -138,10 +138,10 @@ def _image(path: Path) -> np.ndarray | Exception:
 def _classified(index: int, name: str | None, image, classifier) -> str | failures.Failure:
     """The JSON line for one frame, or why it has none."""
     if isinstance(image, Exception):
-        return failures.explain(image) or failures.Failure(str(image), failures.EXIT_DATA)
+        return failures.explain(image) or failures.Failure(_stop(str(image)), failures.EXIT_DATA)
     problem = frame_problem(image)
     if problem:
-        return failures.Failure(f"not an RGB picture ({problem})", failures.EXIT_DATA)
+        return failures.Failure(f"not an RGB picture ({problem}).", failures.EXIT_DATA)
     started = time.perf_counter()
     try:
         probabilities, labels = classifier.classify(image)
@@ -150,14 +150,18 @@ def _classified(index: int, name: str | None, image, classifier) -> str | failur
         if known is not None:
             return known
         log.error("the model failed on frame %d", index, exc_info=error, extra=LOG_ONLY)
-        return failures.Failure(f"the model could not run on it ({error})", failures.EXIT_FAILED)
+        return failures.Failure(f"the model could not run on it ({error}).", failures.EXIT_FAILED)
     if not np.all(np.isfinite(probabilities)):
         return failures.Failure(
             "the model's scores are not numbers (NaN or infinite): the model is damaged, "
-            "train it again",
+            "train it again.",
             failures.EXIT_FAILED,
         )
     return _line(index, name, (time.perf_counter() - started) * 1000, labels)
+
+
+def _stop(text: str) -> str:
+    return text if text.endswith(".") else text + "."
 
 
 def _line(index: int, name: str | None, latency_ms: float, labels) -> str:
