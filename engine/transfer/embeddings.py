@@ -8,10 +8,14 @@ second run, or a run after adding a few images, only computes what is new.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
+import logging
 import re
 import threading
+import zipfile
+import zlib
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -22,9 +26,12 @@ import numpy as np
 
 from engine import backend
 from engine.data import photos
+from engine.failures import BadFile, LabError, OverBudget
 from engine.models import model_fit, zoo
 from engine.models.classifier import fit_to_input
 from engine.workspace.store import ModelInfo, atomic_write_bytes, load_keras_model
+
+log = logging.getLogger(__name__)
 
 AUGMENTATIONS = ("flip", "rotation", "zoom", "brightness")
 BATCH = 32  # images per forward call when embedding
@@ -155,27 +162,158 @@ def load_input(path: Path, input_size) -> np.ndarray:
 
 
 class EmbeddingCache:
-    """Embeddings of one base, keyed by file content and variant, in one .npz per base."""
+    """Embeddings of one base, keyed by file content and variant, in one .npz per base.
+
+    A cache is disposable: one that is damaged, truncated, of another base or version, or
+    poisoned (a checksum that does not match, a wrong shape or dtype, a value that is not
+    finite) is dropped, with a log warning and a line in ``notes``, and its embeddings are
+    computed again. ``save`` replaces the file atomically.
+    """
 
     def __init__(self, folder: Path, base_key: str):
         self.path = Path(folder) / f"{base_key}.npz"
+        self.base_key = base_key
         self.vectors: dict[str, np.ndarray] = {}
+        self.notes: list[str] = []  # what a person may read: a cache dropped, and why
         self.hits = self.misses = 0
         if self.path.is_file():
             try:
-                with np.load(self.path) as stored:
-                    self.vectors = {key: stored[key] for key in stored.files}
-            except (OSError, ValueError):  # a damaged cache is only slower: start again
-                self.vectors = {}
+                self.vectors = read_cache(self.path, base_key)
+            except LabError as error:
+                self.drop(str(error))
+
+    def drop(self, reason: str) -> None:
+        """Forget every embedding, remove the file and say why."""
+        self.vectors = {}
+        note = f"The embedding cache was dropped and is computed again: {reason}"
+        log.warning(note)
+        self.notes.append(note)
+        with contextlib.suppress(OSError):  # saving will replace it, or say why it cannot
+            self.path.unlink(missing_ok=True)
 
     def save(self) -> None:
+        keys = np.array(list(self.vectors), dtype=str)
+        if self.vectors:
+            vectors = np.stack(list(self.vectors.values())).astype(np.float32, copy=False)
+        else:
+            vectors = np.zeros((0, 0), np.float32)
         buffer = io.BytesIO()
-        np.savez(buffer, **self.vectors)
+        np.savez(
+            buffer,
+            format=np.array(CACHE_FORMAT),
+            base=np.array(self.base_key),
+            keys=keys,
+            vectors=vectors,
+            checksum=np.array(_checksum(self.base_key, keys, vectors)),
+        )
         atomic_write_bytes(self.path, buffer.getvalue())
 
 
+CACHE_FORMAT = "DeepLearningLab embedding cache 2"
+_CACHE_MEMBERS = {"format.npy", "base.npy", "keys.npy", "vectors.npy", "checksum.npy"}
+_MAX_KEY_CHARACTERS = 256  # a key is a content hash, an augmentation and a variant number
+_CACHE_DAMAGE = (
+    zipfile.BadZipFile,
+    zlib.error,
+    EOFError,
+    OSError,
+    NotImplementedError,
+    RuntimeError,
+    ValueError,
+    TypeError,
+    KeyError,
+    OverflowError,
+    SyntaxError,
+)
+
+
+def read_cache(path: Path, base_key: str) -> dict[str, np.ndarray]:
+    """The embeddings a cache file holds for ``base_key``, each a finite float32 vector of
+    one width; BadFile says why the file cannot be trusted. Nothing larger than the file is
+    allocated, whatever its headers claim, and nothing in it is unpickled."""
+    path = Path(path)
+    try:
+        arrays = _cache_arrays(path)
+    except LabError:
+        raise
+    except _CACHE_DAMAGE as error:
+        raise BadFile(f"{path.name} is damaged or cut short ({error})") from error
+    if str(arrays["format"]) != CACHE_FORMAT:
+        raise BadFile(f"{path.name} was written by another version of the app")
+    if str(arrays["base"]) != base_key:
+        raise BadFile(f"{path.name} holds the embeddings of another base")
+    keys, vectors = arrays["keys"], arrays["vectors"]
+    if keys.ndim != 1 or vectors.ndim != 2 or len(keys) != len(vectors):
+        raise BadFile(f"{path.name} has {keys.shape} keys for vectors of shape {vectors.shape}")
+    if str(arrays["checksum"]) != _checksum(base_key, keys, vectors):
+        raise BadFile(f"{path.name} does not match its checksum: it was changed or damaged")
+    if not np.isfinite(vectors).all():
+        raise BadFile(f"{path.name} holds values that are not finite numbers")
+    return dict(zip(keys.tolist(), vectors))
+
+
+def _cache_arrays(path: Path) -> dict[str, np.ndarray]:
+    """The arrays of a cache file, each checked against what its member really holds."""
+    size = path.stat().st_size
+    arrays = {}
+    with zipfile.ZipFile(path) as archive:
+        infos = archive.infolist()
+        if {info.filename for info in infos} != _CACHE_MEMBERS or len(infos) != len(_CACHE_MEMBERS):
+            raise BadFile(f"{path.name} is not an embedding cache of this version of the app")
+        stored = all(info.compress_type == zipfile.ZIP_STORED for info in infos)
+        if not stored or sum(info.file_size for info in infos) > size:
+            raise OverBudget(f"{path.name} claims more than its {size} bytes")
+        for info in infos:
+            with archive.open(info) as member:
+                arrays[info.filename[: -len(".npy")]] = _npy(path, info, member)
+    if arrays["vectors"].dtype != np.float32 or arrays["keys"].dtype.kind != "U":
+        raise BadFile(f"{path.name} holds arrays of the wrong kind")
+    for name in ("format", "base", "checksum"):
+        if arrays[name].dtype.kind != "U" or arrays[name].ndim != 0:
+            raise BadFile(f"{path.name} holds arrays of the wrong kind")
+    return arrays
+
+
+def _npy(path: Path, info: zipfile.ZipInfo, member) -> np.ndarray:
+    """One .npy member, once its header's shape and dtype fit the bytes that follow."""
+    version = np.lib.format.read_magic(member)
+    if version == (1, 0):
+        shape, fortran, dtype = np.lib.format.read_array_header_1_0(member)
+    elif version == (2, 0):
+        shape, fortran, dtype = np.lib.format.read_array_header_2_0(member)
+    else:
+        raise BadFile(f"{path.name} holds an array of format {version}")
+    if fortran or dtype.hasobject or dtype.kind not in "fU" or dtype.itemsize == 0:
+        raise BadFile(f"{path.name} holds an array of the wrong kind ({dtype})")
+    if dtype.kind == "U" and dtype.itemsize > 4 * _MAX_KEY_CHARACTERS:
+        raise BadFile(f"{path.name} holds keys longer than {_MAX_KEY_CHARACTERS} characters")
+    if any(side < 0 for side in shape):
+        raise BadFile(f"{path.name} holds an array of shape {shape}")
+    count = 1
+    for side in shape:
+        count *= side
+    if count * dtype.itemsize > info.file_size:
+        raise OverBudget(f"{path.name} claims an array larger than the file")
+    data = member.read(count * dtype.itemsize + 1)
+    if len(data) != count * dtype.itemsize:
+        raise BadFile(f"{path.name} is cut short")
+    return np.frombuffer(data, dtype).reshape(shape)
+
+
+def _checksum(base_key: str, keys: np.ndarray, vectors: np.ndarray) -> str:
+    digest = hashlib.sha256(f"{CACHE_FORMAT}\n{base_key}\n{vectors.shape}\n".encode())
+    digest.update(np.ascontiguousarray(keys).tobytes())
+    digest.update(np.ascontiguousarray(vectors, np.float32).tobytes())
+    return digest.hexdigest()
+
+
 def content_key(path: Path) -> str:
-    return hashlib.sha1(Path(path).read_bytes()).hexdigest()
+    """The SHA-1 of a file's bytes, read in chunks: a photo with a huge tail is not held whole."""
+    digest = hashlib.sha1()
+    with open(path, "rb") as handle:
+        while chunk := handle.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 def embed(
@@ -195,6 +333,13 @@ def embed(
     computed stays in the cache). Decoding errors raise photos.ImageProblem.
     """
     paths = [Path(p) for p in paths]
+    if cache is not None and cache.vectors:
+        width = len(next(iter(cache.vectors.values())))
+        if width != base.dimensions:
+            cache.drop(
+                f"{cache.path.name} holds vectors of {width} numbers where {base.name} "
+                f"gives {base.dimensions}"
+            )
     preprocess = zoo.preprocessing(base.preprocessing)
     aug = ",".join(sorted(kinds))
     keys, todo = [], []
