@@ -35,6 +35,7 @@ def run(args: argparse.Namespace) -> int:
         from engine import backend
 
         backend.select(check_backend(args))  # before anything imports keras
+        _recover(args)
         return importlib.import_module(f"cli.{args.command}").main(args)
 
     def workspace_root():
@@ -43,3 +44,12 @@ def run(args: argparse.Namespace) -> int:
         return Workspace(getattr(args, "workspace", None)).root
 
     return guarded(work, workspace_root, check)
+
+
+def _recover(args: argparse.Namespace) -> None:
+    """Clean what killed runs left in the workspace before this run writes there."""
+    from engine.workspace.store import Workspace
+
+    workspace = Workspace(getattr(args, "workspace", None))
+    if workspace.root.is_dir():
+        workspace.recover()

@@ -71,6 +71,7 @@ def run_gui(args) -> int:
         log.warning("%s", problem)
     else:
         _log_to_workspace(workspace)
+        workspace.recover()  # what killed runs left: scratch files, stale locks
     sys.excepthook = _report_unexpected
     source, notice = initial_source(args)
     notice = problem or notice

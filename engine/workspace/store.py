@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from engine.failures import BadInput, LabError
-from engine.workspace import locks, metadata, scratch
+from engine.workspace import locks, metadata, model_files, scratch
 from engine.workspace.names import check_name
 
 if TYPE_CHECKING:
@@ -197,13 +197,15 @@ class Workspace:
         return ModelInfo.from_meta(target, metadata.parse(data, target.name))
 
     def recover(self) -> list[Path]:
-        """Remove what killed writers left (scratch files, stale locks) and write the readable
-        .json copies that are missing or out of date; returns what was removed. A live writer's
-        files are never touched; what cannot be changed (a read-only disk) is left and logged.
+        """Remove what killed writers left (scratch files, stale locks, models half unpacked for
+        Keras) and write the readable .json copies that are missing or out of date; returns what
+        was removed. A live writer's files are never touched; what cannot be changed (a
+        read-only disk) is left and logged. The window and the commands run it at start.
         """
         folders = [self.models_dir, self.snapshots_dir, self.cache_dir, self.projects_dir]
         removed = scratch.sweep([f for f in folders if f.is_dir()])
         removed += locks.sweep(self.models_dir)
+        removed += model_files.remove_abandoned()  # Keras' unpacking folders of killed runs
         if self.models_dir.is_dir():
             for path in sorted(self.models_dir.glob("*.keras")):
                 if not path.name.startswith("."):

@@ -126,3 +126,14 @@ def test_ctrl_c_during_start_up_exits_130_without_a_traceback(colour_info, after
         _, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, err
     assert "Traceback" not in err and err.count("Interrupt") <= 1
+
+
+def test_a_command_cleans_what_a_killed_run_left_before_it_starts(workspace, colour_info):
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()  # a process id that no longer runs: the writer that was killed
+    leftover = workspace.models_dir / f".pets.keras.~{gone.pid}~x1y2.keras"
+    leftover.write_bytes(b"half a model")
+    live = workspace.models_dir / f".pets.keras.~{os.getpid()}~live.keras"
+    live.write_bytes(b"a model being written now")
+    assert classify_demo(workspace, colour_info, frames=1) == 0
+    assert not leftover.exists() and live.exists()

@@ -7,6 +7,7 @@ from engine.live import sources
 from engine.models import zoo
 from engine.workspace.store import Workspace
 from gui.app import initial_model, initial_source, workspace_problem
+from tests.helpers.models import colour_model
 
 
 def test_without_a_camera_the_demo_stream_opens_with_a_notice():
@@ -28,9 +29,12 @@ def test_initial_model_from_options(colour_info):
     assert initial_model(str(colour_info.path)).class_names == ["red", "green", "blue"]
     with pytest.raises(ValueError, match="other.keras does not exist"):
         initial_model(str(colour_info.path.with_name("other.keras")))
-    colour_info.path.with_suffix(".json").unlink()
-    with pytest.raises(ValueError, match="colours.json is missing"):
-        initial_model(str(colour_info.path))
+    colour_info.path.with_suffix(".json").unlink()  # the app's own model carries its metadata
+    assert initial_model(str(colour_info.path)).class_names == ["red", "green", "blue"]
+    foreign = colour_info.path.with_name("plain.keras")
+    colour_model().save(foreign)  # saved by Keras alone: its class names are nowhere
+    with pytest.raises(ValueError, match="plain.json is missing"):
+        initial_model(str(foreign))
 
 
 def test_a_workspace_that_cannot_be_written_is_said_at_start(tmp_path):

@@ -96,7 +96,7 @@ def test_file_open_says_what_is_wrong_with_each_file_and_the_live_view_goes_on(
     foreign = _with_metadata(folder / "foreign.keras")
     foreign.write_bytes(b"\x89PNG\r\n\x1a\n a picture renamed")
     gift, canary = lambda_archive(folder, classes=3)
-    gift = _with_metadata(gift, size=(4, 4))
+    gift = _with_metadata(gift, size=(8, 8))
     flat = _with_metadata(folder / "flat.keras", [str(i) for i in range(10)], (28, 28))
     flat_mlp().save(flat)
     expected = {  # file -> what the person reads about it (and about no other file)

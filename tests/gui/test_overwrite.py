@@ -73,4 +73,4 @@ def test_mnist_runs_finished_in_the_same_second_keep_both_models(
     assert sorted(saved[0]) == [f"{stem}.json", f"{stem}.keras"]
     assert sorted(saved[1]) == sorted([*saved[0], f"{stem}-2.json", f"{stem}-2.keras"])
     assert all(saved[1][name] == data for name, data in saved[0].items())  # the first is intact
-    assert f"Saved {stem}-2.keras" in panel.status.text() and console == []
+    assert f"Saved {stem}-2 to the workspace" in panel.status.text() and console == []
