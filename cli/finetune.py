@@ -40,6 +40,7 @@ def main(args) -> int:
         args.out,
         Workspace(args.workspace),
         args.layer,
+        replace=args.force,
     )
 
 
@@ -64,6 +65,8 @@ def run(
     workspace: Workspace,
     layer: str | None = None,
     out=None,
+    *,
+    replace: bool = True,
 ) -> int:
     """Fine-tune with a progress bar on stderr and the results on ``out``; the exit status."""
     out = out or sys.stdout
@@ -87,6 +90,7 @@ def run(
             options,
             workspace,
             out_name,
+            replace=replace,
             report=report,
             note=lambda line: print(line, file=sys.stderr),
         )
@@ -116,18 +120,12 @@ def run(
         file=out,
     )
     if result.save_error is not None:
-        print(f"error: {_not_saved(result.save_error, out_name)}", file=sys.stderr)
+        print(f"error: {_not_saved(result.save_problem, out_name)}", file=sys.stderr)
         return failures.EXIT_FAILED
     print(f"saved {result.info.path}", file=out)
     return 0
 
 
-def _not_saved(error: BaseException | str, name: str) -> str:
-    """Why the model was not saved (the pipeline hands the OSError, or its text), and that the
-    earlier model of that name is as it was."""
-    known = failures.explain(error) if isinstance(error, BaseException) else None
-    why = known.sentence if known else f"{error}."
-    return (
-        f"the model could not be saved: {why} Any earlier model '{name}' is unchanged; free "
-        f"some disk space or choose a workspace you can write to (--workspace DIR) and run again."
-    )
+def _not_saved(why: str, name: str) -> str:
+    """Why the model was not saved, and that the earlier model of that name is as it was."""
+    return f"the model could not be saved: {why} Any earlier model '{name}' is unchanged."

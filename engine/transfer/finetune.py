@@ -62,6 +62,7 @@ class Outcome:
     embed_seconds: float = 0.0
     cache_hits: int = 0
     cache_misses: int = 0
+    notes: list = field(default_factory=list)  # what a person may read (a cache dropped)
     model: object = None
     info: object = None  # store.ModelInfo once saved
 
@@ -243,6 +244,7 @@ def train(
     if cache is not None:
         cache.save()  # keep what was computed, even when stopped
         outcome.cache_hits, outcome.cache_misses = cache.hits, cache.misses
+        outcome.notes += cache.notes
     outcome.embed_seconds = time.perf_counter() - start
     if vectors is None:
         outcome.stopped, outcome.seconds = True, time.perf_counter() - start
@@ -348,8 +350,11 @@ def save(
     options: Options,
     workspace,
     name: str,
+    *,
+    replace: bool = True,
 ):
-    """Save a finished run's model with its metadata; returns the ModelInfo."""
+    """Save a finished run's model with its metadata; returns the ModelInfo. With ``replace``
+    False a model of that name is not replaced (engine.failures.BadInput)."""
     per_class = (
         dict(zip(outcome.class_names, outcome.per_class_accuracy()))
         if outcome.confusion is not None
@@ -362,6 +367,7 @@ def save(
         base.preprocessing,
         name,
         base=base.name,
+        replace=replace,
         kind="finetune",
         metrics={
             "val_accuracy": outcome.accuracy,

@@ -8,6 +8,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from engine import failures
 from engine.data import split as splitting
 from engine.data.projects import Project
 from engine.data.split import Split
@@ -31,7 +32,15 @@ class Result:
     outcome: finetune.Outcome
     split: Split
     info: ModelInfo | None = None
-    save_error: str | None = None
+    save_error: Exception | None = None  # an OSError (full, read-only) or a LabError
+
+    @property
+    def save_problem(self) -> str | None:
+        """Why the model was not saved, as a sentence; None when it was (or was not tried)."""
+        if self.save_error is None:
+            return None
+        known = failures.explain(self.save_error)
+        return known.sentence if known else f"{self.save_error}."
 
 
 def run(
@@ -42,6 +51,7 @@ def run(
     name: str,
     *,
     fraction: float = 0.2,
+    replace: bool = True,
     report: Callable | None = None,
     cancel: threading.Event | None = None,
     note: Callable[[str], None] | None = None,
@@ -51,12 +61,14 @@ def run(
     ``make_base(progress=...)`` builds the base; ``progress(done, total)`` follows a download
     of its weights. ``report(stage, done, total, logs)`` hears "base" as the base is built,
     "download", then finetune.train's stages. With ``cancel`` set the run stops, within a
-    download too, and saves nothing. ``note(line)`` hears what a person should read before
-    training starts: each skipped file, each warning about the split, what the run trains on.
+    download too, and saves nothing. ``note(line)`` hears what a person should read: before
+    training starts, each skipped file, each warning about the split, what the run trains on;
+    after it, an embedding cache that was dropped and why.
 
     ValueError says why a run cannot start; the base's own errors (zoo.WeightsMissing, a
-    missing weights file) pass through. A failed save is not raised: the result says why, and
-    any earlier model of that name is unchanged.
+    missing weights file) pass through. A failed save (a full disk, a diverged model, with
+    ``replace`` False a model of that name saved meanwhile) is not raised: the result says why,
+    and any earlier model of that name is unchanged.
     """
     report = report or (lambda *args: None)
     cancel = cancel or threading.Event()
@@ -97,11 +109,15 @@ def run(
         report=report,
         cancel=cancel,
     )
+    for line in outcome.notes:
+        note(line)
     result = Result(outcome, split)
     if not outcome.stopped:
         try:
-            result.info = finetune.save(outcome, dataset, split, base, options, workspace, name)
-        except OSError as error:
+            result.info = finetune.save(
+                outcome, dataset, split, base, options, workspace, name, replace=replace
+            )
+        except (OSError, failures.LabError) as error:
             log.error("saving %s failed: %s", name, error)  # the errno says it all
-            result.save_error = str(error)
+            result.save_error = error
     return result

@@ -81,9 +81,8 @@ def test_a_failed_save_says_why_and_keeps_the_earlier_model(workspace, maps, cap
     printed = capsys.readouterr()
     assert "Traceback" not in printed.err and "saved" not in printed.out
     assert printed.err.splitlines()[-1] == (
-        "error: the model could not be saved: [Errno 28] No space left on device. Any earlier "
-        "model 'mine' is unchanged; free some disk space or choose a workspace you can write to "
-        "(--workspace DIR) and run again."
+        "error: the model could not be saved: The disk is full: free some space and try again. "
+        "Any earlier model 'mine' is unchanged."
     )
     assert (workspace.models_dir / "mine.keras").read_bytes() == good
     assert sorted(p.name for p in workspace.models_dir.iterdir()) == [

@@ -215,11 +215,12 @@ class FinetunePanel(QWidget):
         self.form.bar.setFormat(f"done in {outcome.seconds:.1f} s")
         cache = (
             f" Embeddings: {outcome.cache_misses} computed, {outcome.cache_hits} from the cache."
+            + "".join(f" {line.rstrip('.')}." for line in outcome.notes)
         )
         if result.save_error is not None:
             self._say(
-                f"Trained, but the model could not be saved: {result.save_error}. Free some disk "
-                f"space and train again; any earlier model is unchanged.",
+                f"Trained, but the model could not be saved: {result.save_problem} Any earlier "
+                f"model '{self._name}' is unchanged.",
                 error=True,
             )
             return

@@ -151,6 +151,26 @@ def test_a_failed_save_is_said_in_the_result_and_the_earlier_model_stays(
     monkeypatch.setattr(keras.Model, "save", full_disk)
     result = pipeline.run(project, Bases(), OPTIONS, workspace, "mine")
     assert not result.outcome.stopped and result.outcome.accuracy >= 0
-    assert result.info is None and "No space left on device" in result.save_error
+    assert result.info is None and result.save_error.errno == errno.ENOSPC
+    assert result.save_problem == "The disk is full: free some space and try again."
     assert first.info.path.read_bytes() == good
     assert saved_files(workspace) == ["mine.json", "mine.keras"]
+
+
+def test_without_replace_a_model_saved_meanwhile_is_kept_and_the_result_says_so(workspace, project):
+    first = pipeline.run(project, Bases(), OPTIONS, workspace, "mine")
+    good = first.info.path.read_bytes()
+    result = pipeline.run(project, Bases(), OPTIONS, workspace, "mine", replace=False)
+    assert result.info is None and "A model named mine exists" in result.save_problem
+    assert first.info.path.read_bytes() == good
+
+
+def test_a_damaged_cache_is_dropped_recomputed_and_said(workspace, project):
+    first = pipeline.run(project, Bases(), OPTIONS, workspace, "mine")
+    (cache,) = workspace.cache_dir.glob("*.npz")
+    cache.write_bytes(cache.read_bytes()[: cache.stat().st_size // 2])  # a run killed mid-write
+    heard = []
+    again = pipeline.run(project, Bases(), OPTIONS, workspace, "again", note=heard.append)
+    dropped = [line for line in heard if "embedding cache was dropped" in line]
+    assert len(dropped) == 1 and again.outcome.cache_hits == 0
+    assert again.outcome.accuracy == first.outcome.accuracy  # the same embeddings, computed anew

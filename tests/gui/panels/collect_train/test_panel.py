@@ -515,8 +515,8 @@ def test_disk_full_while_saving_keeps_the_earlier_model(panel, qtbot, workspace,
     panel.form.train_button.click()
     qtbot.waitUntil(lambda: panel.form.train_button.isEnabled(), timeout=60000)
     text = panel.form.status.text()
-    assert "could not be saved" in text and "No space left on device" in text
-    assert "Free some disk space" in text and "Traceback" not in text
+    assert "could not be saved: The disk is full: free some space and try again." in text
+    assert "Any earlier model 'colours' is unchanged." in text and "Traceback" not in text
     assert earlier.read_bytes() == b"the earlier model"
     assert not panel.form.use_button.isEnabled()
 
