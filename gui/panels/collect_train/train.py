@@ -19,8 +19,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engine.data.projects import ProjectError, check_name
 from engine.transfer import embeddings, finetune
+from engine.workspace import names
 from engine.workspace.store import Workspace
 from gui.panels.collect_train.base import BaseChoice
 from gui.panels.collect_train.message import Message
@@ -152,10 +152,8 @@ class TrainForm(QWidget):
         )
 
     def model_name(self) -> str:
-        try:
-            return check_name(self.name.text() or self.name.placeholderText())
-        except ProjectError as error:
-            raise ValueError(str(error)) from error
+        """The name under 'Save as' (the project's when empty); BadInput says what is wrong."""
+        return names.check_name(self.name.text() or self.name.placeholderText(), "model")
 
 
 def _spin(low: int, high: int, value: int) -> QSpinBox:

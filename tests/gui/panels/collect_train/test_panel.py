@@ -6,6 +6,7 @@ import urllib.error
 from pathlib import Path
 
 import numpy as np
+import pytest
 from PIL import Image
 from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent
@@ -530,3 +531,19 @@ def test_a_returning_student_with_models_in_the_workspace_gets_the_default_base(
     picker = panel.form.picker
     assert picker.base.currentText() == zoo.DEFAULT_MODEL
     assert picker.choice().zoo_name == zoo.DEFAULT_MODEL
+
+
+@pytest.mark.parametrize("name", ["../../evil", "sub/name", "x" * 300])
+def test_a_model_name_that_would_leave_the_workspace_is_refused_before_training(
+    panel, qtbot, workspace, name
+):
+    tiny_base(workspace)
+    colour_project(workspace, count=6)
+    set_up_training(panel, qtbot, workspace, epochs=1)
+    panel.form.name.setText(name)
+    panel.form.train_button.click()
+    text = panel.form.status.text()
+    assert "model name" in text and panel.form.train_button.isEnabled()
+    assert not panel.job.running
+    assert sorted(p.name for p in workspace.models_dir.iterdir()) == ["tiny.json", "tiny.keras"]
+    assert not (workspace.root.parent / "evil.keras").exists()
