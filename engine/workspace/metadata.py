@@ -13,6 +13,7 @@ import zipfile
 from pathlib import Path
 
 from engine.failures import BadFile, BadInput, OverBudget
+from engine.workspace import model_files
 
 ENTRY = "deeplearninglab.json"  # the zip entry inside a .keras archive
 MAX_BYTES = 1_000_000  # a real one is a few kB, even with a thousand class names
@@ -102,7 +103,7 @@ def read_entry(keras_path: str | Path) -> bytes | None:
     existed, or not a zip at all: vetting says what it is when it is opened)."""
     keras_path = Path(keras_path)
     try:
-        with zipfile.ZipFile(keras_path) as archive:
+        with model_files.opened(keras_path) as archive:  # a directory within the member budget
             try:
                 entry = archive.getinfo(ENTRY)
             except KeyError:
@@ -111,7 +112,9 @@ def read_entry(keras_path: str | Path) -> bytes | None:
                 raise _too_big(keras_path.name, entry.file_size)
             with archive.open(entry) as handle:
                 data = handle.read(MAX_BYTES + 1)
-    except (zipfile.BadZipFile, EOFError, OSError, RuntimeError, NotImplementedError):
+    except OverBudget:
+        raise
+    except (BadFile, zipfile.BadZipFile, EOFError, OSError, RuntimeError, NotImplementedError):
         return None  # damaged, encrypted or unreadable: refused when it is vetted
     if len(data) > MAX_BYTES:  # the directory lied about the size
         raise _too_big(keras_path.name, len(data))

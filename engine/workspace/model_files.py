@@ -40,9 +40,8 @@ import zlib
 from collections.abc import Iterator
 from pathlib import Path
 
-import psutil
-
 from engine.failures import BadFile, LabError, OverBudget
+from engine.workspace import scratch
 
 log = logging.getLogger(__name__)
 
@@ -114,7 +113,7 @@ def vet(path: str | Path) -> None:
     a limit), never anything else for what the file holds."""
     path = Path(path)
     check_file(path)
-    with _opened(path) as archive:
+    with opened(path) as archive:
         infos = _members(path, archive)
         if "config.json" not in {info.filename for info in infos}:
             raise UnsafeModel(
@@ -205,7 +204,7 @@ def remove_abandoned(root: str | Path | None = None) -> list[Path]:
         if not pid.isdigit() or folder.is_symlink() or not folder.is_dir():
             continue
         try:
-            if _alive(int(pid), folder.stat().st_ctime):
+            if scratch.alive(int(pid), folder.stat().st_ctime):
                 continue
             shutil.rmtree(folder)
         except FileNotFoundError:
@@ -217,20 +216,8 @@ def remove_abandoned(root: str | Path | None = None) -> list[Path]:
     return removed
 
 
-def _alive(pid: int, made: float) -> bool:
-    """Whether process ``pid`` may be the one that made a folder at time ``made``: one of that
-    id that started later reused the id of a process that is gone."""
-    try:
-        process = psutil.Process(pid)
-        return process.status() != psutil.STATUS_ZOMBIE and process.create_time() <= made + 2
-    except (psutil.NoSuchProcess, ValueError):
-        return False
-    except psutil.Error:  # another user's process: cannot tell, so keep its folder
-        return True
-
-
 def _unpack(path: Path, folder: Path) -> None:
-    with _opened(path) as archive:
+    with opened(path) as archive:
         infos = _members(path, archive)
         needed = sum(info.file_size for info in infos)
         free = shutil.disk_usage(folder).free
@@ -249,7 +236,7 @@ def _unpack(path: Path, folder: Path) -> None:
 
 
 @contextlib.contextmanager
-def _opened(path: Path) -> Iterator[zipfile.ZipFile]:
+def opened(path: Path) -> Iterator[zipfile.ZipFile]:
     """The archive, opened once its end record promised a directory within the budget."""
     with _damage_said(path):
         with open(path, "rb") as handle:

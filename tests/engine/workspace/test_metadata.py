@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from engine.failures import BadFile, BadInput, OverBudget
-from engine.workspace import metadata
+from engine.workspace import metadata, model_files
 from engine.workspace.store import ModelInfo
 
 GOOD = {"class_names": ["cat", "dog"], "input_size": [32, 32], "preprocessing": "unit"}
@@ -178,3 +178,14 @@ def test_fuzzed_metadata_is_valid_or_refused_with_the_apps_own_error(data):
         peak = tracemalloc.get_traced_memory()[1]
         tracemalloc.stop()
     assert peak < MEMORY and time.perf_counter() - began < SECONDS
+
+
+def test_a_model_list_does_not_read_the_directory_of_a_file_with_too_many_members(tmp_path):
+    """A hostile .keras in the models folder: the member count is read from the archive's end
+    record, before zipfile would build its whole directory."""
+    crowded = tmp_path / "crowded.keras"
+    with zipfile.ZipFile(crowded, "w") as archive:
+        for i in range(model_files.MAX_MEMBERS + 1):
+            archive.writestr(f"m{i}", b"")
+    with pytest.raises(OverBudget, match="crowded.keras holds"):
+        metadata.read_entry(crowded)
