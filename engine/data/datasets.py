@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from engine.failures import BadFile, LabError, OverBudget
+from engine.workspace.metadata import SIDES
 
 FASHION_DIRS = (Path("/usr/share/datasets/fashion-mnist"),)
 FASHION_CLASSES = [
@@ -158,11 +159,13 @@ def load_idx_folder(folder: str | Path, name: str = "", class_names=None) -> Ima
     """A folder holding the four MNIST-style IDX files (plain or .gz).
 
     DatasetUnavailable when a file is absent; BadFile when the files do not make one data set:
-    images that are not (count, height, width) bytes, train and test of different sizes, images
-    and labels of different counts, labels outside the classes.
+    images that are not (count, height, width) bytes or under 8 or over 2048 pixels a side,
+    train and test of different sizes, images and labels of different counts, labels outside
+    the classes; OverBudget when the four together would pass MAX_IDX_BYTES.
     """
     folder = Path(folder)
     arrays, paths = {}, {}
+    left = MAX_IDX_BYTES  # for the four files together, labels widened to int64 included
     for split, stems in SPLIT_FILES.items():
         for stem, key in zip(stems, ("x", "y")):
             path = _find(folder, stem)
@@ -171,9 +174,17 @@ def load_idx_folder(folder: str | Path, name: str = "", class_names=None) -> Ima
                     f"{folder} has no {stem}[.gz]: an IDX folder needs "
                     f"{', '.join(s for pair in SPLIT_FILES.values() for s in pair)}"
                 )
-            arrays[f"{key}_{split}"], paths[f"{key}_{split}"] = read_idx(path), path
+            array = read_idx(path, limit=left)
+            left -= array.nbytes if key == "x" else 8 * array.size
+            arrays[f"{key}_{split}"], paths[f"{key}_{split}"] = array, path
     for key, array in arrays.items():
         _check_kind(paths[key], array, images=key.startswith("x"))
+    low, high = SIDES
+    if not all(low <= side <= high for side in arrays["x_train"].shape[1:]):
+        raise BadFile(
+            f"{paths['x_train']} holds images of {_size_text(arrays['x_train'])}: the lab "
+            f"trains on images of {low} to {high} pixels a side"
+        )
     if arrays["x_train"].shape[1:] != arrays["x_test"].shape[1:]:
         raise BadFile(
             f"{folder}: the training images are {_size_text(arrays['x_train'])} but the test "

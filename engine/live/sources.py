@@ -13,7 +13,8 @@ from pathlib import Path
 
 import cv2
 import numpy as np
-from PIL import Image, UnidentifiedImageError
+
+from engine.data import photos
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".gif", ".webp", ".tif", ".tiff"}
 
@@ -147,13 +148,9 @@ def list_images(folder: str | Path) -> list[Path]:
 
 
 def load_rgb(path: str | Path) -> np.ndarray:
-    """Decode an image file with Pillow into RGB uint8; ValueError says why it cannot."""
-    try:
-        with Image.open(path) as image:
-            image.load()
-            return np.asarray(image.convert("RGB"), dtype=np.uint8)
-    except (OSError, UnidentifiedImageError, Image.DecompressionBombError) as error:
-        raise ValueError(f"{Path(path).name} is not a readable image ({error})") from error
+    """Decode an image file into RGB uint8 (engine/data/photos.py: its budgets, EXIF rotation);
+    ValueError (an ImageProblem) says why it cannot, whatever Pillow raised."""
+    return photos.decode(path)
 
 
 class ImageFolderSource(Source):

@@ -104,3 +104,17 @@ def recorded_project(workspace, sessions=3, per_session=4):
                 seed=10 * c + s,
             )
     return project
+
+
+def damaged_tiff(path: Path) -> Path:
+    """A TIFF whose strip offsets are stored as a fraction: Pillow raises TypeError on it (a
+    scanner's broken file, as the issue met it)."""
+    Image.fromarray(solid("green", (30, 40))).save(path, format="TIFF")
+    good = path.read_bytes()
+    ifd = struct.unpack("<I", good[4:8])[0]
+    damaged = bytearray(good)
+    for entry in range(ifd + 2, ifd + 2 + 12 * struct.unpack("<H", good[ifd : ifd + 2])[0], 12):
+        if struct.unpack("<H", good[entry : entry + 2])[0] == 273:  # StripOffsets...
+            damaged[entry + 2 : entry + 4] = struct.pack("<H", 5)  # ...as a fraction
+    path.write_bytes(bytes(damaged))
+    return path

@@ -180,3 +180,26 @@ def test_idx_folders_that_do_not_make_one_data_set_are_refused(tmp_path):
     with pytest.raises(datasets.DatasetUnavailable) as absent:
         datasets.load_idx_folder(tmp_path / "nowhere")
     assert isinstance(absent.value, RuntimeError) and not isinstance(absent.value, BadFile)
+
+
+@pytest.mark.parametrize("side", [4, 3000])
+def test_images_the_lab_cannot_save_a_model_for_are_refused_before_training(tmp_path, side):
+    """A model's input is 8 to 2048 pixels a side: a set outside that trained fully and was then
+    refused at the save."""
+    folder = tmp_path / f"side{side}"
+    folder.mkdir()
+    for split in datasets.SPLIT_FILES.values():
+        write_idx(folder / split[0], np.zeros((2, side, 8), np.uint8))
+        write_idx(folder / split[1], np.zeros(2, np.uint8))
+    with pytest.raises(BadFile, match="8 to 2048 pixels a side"):
+        datasets.load_idx_folder(folder)
+
+
+def test_the_four_files_share_one_budget(tmp_path, monkeypatch):
+    """Four files, each under the budget, together over it: refused before the last is read
+    (the reviewer's 388 KB of gzip took 3.5 GB as four separate budgets)."""
+    folder = write_idx_folder(tmp_path / "idx", n_train=120, n_test=40)
+    each = 120 * 28 * 28  # the training images' bytes
+    monkeypatch.setattr(datasets, "MAX_IDX_BYTES", each + 8 * 120 + 100)
+    with pytest.raises(OverBudget, match="the limit is"):
+        datasets.load_idx_folder(folder)

@@ -12,6 +12,7 @@ from PIL import Image
 
 from engine.data import photos
 from engine.failures import BadFile, OverBudget
+from tests.helpers.files import damaged_tiff
 
 
 def save(image, path, **options):
@@ -133,14 +134,7 @@ def test_unicode_names(tmp_path):
 
 
 def test_a_damaged_tiff_on_which_pillow_raises_type_error_is_an_image_problem(tmp_path):
-    good = save(Image.fromarray(gradient()), tmp_path / "good.tif").read_bytes()
-    ifd = struct.unpack("<I", good[4:8])[0]
-    damaged = bytearray(good)
-    for entry in range(ifd + 2, ifd + 2 + 12 * struct.unpack("<H", good[ifd : ifd + 2])[0], 12):
-        if struct.unpack("<H", good[entry : entry + 2])[0] == 273:  # StripOffsets...
-            damaged[entry + 2 : entry + 4] = struct.pack("<H", 5)  # ...as a fraction
-    path = tmp_path / "scan 12.tif"
-    path.write_bytes(bytes(damaged))
+    path = damaged_tiff(tmp_path / "scan 12.tif")
     with pytest.raises(photos.ImageProblem, match=r"scan 12.tif: damaged .*TypeError"):
         photos.decode(path)
     assert isinstance(photos.ImageProblem("x"), BadFile)
