@@ -12,7 +12,6 @@ import io
 import os
 import re
 import shutil
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,7 +21,7 @@ from PIL import Image
 
 from engine.data import photos
 from engine.failures import BadInput
-from engine.workspace import names, trash
+from engine.workspace import names, scratch, trash
 from engine.workspace.store import atomic_write_bytes
 
 SPLIT_FOLDERS = {"train": "train", "val": "val", "valid": "val", "validation": "val"}
@@ -333,15 +332,15 @@ def _copy_file(source: Path, target: Path) -> Path:
     """``source`` copied to ``target`` in chunks, under a hidden scratch name renamed into
     place: a failure leaves no partial file, and memory never holds the whole file."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, scratch = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    fd, partial = scratch.create(target.parent, target.name)  # swept at start if killed
     try:
         with os.fdopen(fd, "wb") as out, open(source, "rb") as handle:
             shutil.copyfileobj(handle, out, CHUNK)
             out.flush()
             os.fsync(out.fileno())
-        os.replace(scratch, target)
+        os.replace(partial, target)
     except BaseException:
-        Path(scratch).unlink(missing_ok=True)
+        partial.unlink(missing_ok=True)
         raise
     return target
 

@@ -6,12 +6,29 @@ from __future__ import annotations
 
 import keras
 
+from engine.failures import BadInput
+
 ACTIVATIONS = ("sigmoid", "tanh", "relu", "leaky_relu", "elu")
 
 
 def dense(units, activation):
     """A dense layer spec."""
     return {"type": "dense", "units": units, "activation": activation}
+
+
+def _add_shrinking(model, layer, input_shape) -> None:
+    """Add a convolution or pooling; BadInput when the picture would shrink to nothing."""
+    before = model.output_shape if model.layers else (None, *input_shape)
+    try:
+        model.add(layer)
+    except ValueError as error:
+        if "negative" not in str(error) and "zero" not in str(error):
+            raise
+        raise BadInput(
+            f"The network does not fit {input_shape[0]}x{input_shape[1]} images: its "
+            f"convolutions and poolings shrink the {before[1]}x{before[2]} picture they get to "
+            f"nothing. Use larger images, or fewer or smaller convolutions and poolings"
+        ) from error
 
 
 def build_network(layers, input_shape=(28, 28, 1), classes: int = 10, seed: int | None = 0):
@@ -30,16 +47,15 @@ def build_network(layers, input_shape=(28, 28, 1), classes: int = 10, seed: int 
         elif kind == "conv":
             if flat:
                 raise ValueError("a convolution cannot follow a dense layer")
-            model.add(
-                keras.layers.Conv2D(
-                    spec["filters"],
-                    spec.get("kernel", 3),
-                    activation=spec.get("activation", "relu"),
-                    padding=spec.get("padding", "valid"),
-                )
+            conv = keras.layers.Conv2D(
+                spec["filters"],
+                spec.get("kernel", 3),
+                activation=spec.get("activation", "relu"),
+                padding=spec.get("padding", "valid"),
             )
+            _add_shrinking(model, conv, input_shape)
         elif kind == "pool":
-            model.add(keras.layers.MaxPooling2D(spec.get("size", 2)))
+            _add_shrinking(model, keras.layers.MaxPooling2D(spec.get("size", 2)), input_shape)
         elif kind == "dropout":
             model.add(keras.layers.Dropout(spec.get("rate", 0.5)))
         elif kind == "batchnorm":

@@ -149,6 +149,7 @@ class FinetunePanel(QWidget):
         except ValueError as error:
             self._say(str(error), error=True)
             return
+        replace = self.workspace.model_exists(name)  # only a model the person agreed to replace
         if not confirm_overwrite(self, self.workspace, name):
             self._say("Not started: choose another name under 'Save as'.")
             return
@@ -171,6 +172,7 @@ class FinetunePanel(QWidget):
                     self.workspace,
                     name,
                     fraction=fraction,
+                    replace=replace,
                     report=run.report,
                     cancel=run.cancel,
                 )

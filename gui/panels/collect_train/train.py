@@ -174,7 +174,7 @@ def _real(value: float) -> QDoubleSpinBox:
 
 def confirm_overwrite(parent, workspace: Workspace, name: str) -> bool:
     """True when no model is called ``name`` yet, or the person agrees to replace it."""
-    if not (workspace.models_dir / f"{name}.keras").exists():
+    if not workspace.model_exists(name):
         return True
     answer = QMessageBox.question(
         parent,

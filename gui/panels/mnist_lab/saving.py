@@ -31,6 +31,7 @@ def save_run(
         "mnist",
         workspace.free_model_name(name),
         base=base,
+        replace=False,  # a name taken since free_model_name looked: refused, never replaced
         layers=networks.describe_layers(lab.parse_layers(result.title))
         if base == "custom"
         else networks.describe_layers(lab.PRESETS[preset].layers),

@@ -11,6 +11,7 @@ import pytest
 
 from engine.data import projects
 from engine.failures import BadInput
+from engine.workspace import scratch
 from tests.helpers.files import colour_images
 from tests.helpers.frames import solid
 
@@ -175,3 +176,23 @@ def test_imports_and_copies_read_a_file_in_chunks(workspace, tmp_path):
     assert skipped == [] and added[0].stat().st_size == 60_000_000
     assert next((copied.root / "red").iterdir()).stat().st_size == 60_000_000
     assert peak < 8e6, peak
+
+
+def test_an_import_killed_mid_copy_leaves_only_what_the_next_start_removes(
+    workspace, tmp_path, monkeypatch
+):
+    """A kill between the copy and its rename: the partial file carries the copier's pid, so
+    Workspace.recover() removes it once that process is gone."""
+    colour_images(tmp_path / "in", "red", 1)
+    project = projects.new_project(workspace, "kept")
+    project.add_class("red")
+    left = []
+
+    def killed(partial, target):
+        left.append(Path(partial))
+        raise KeyboardInterrupt  # as far as the copy goes, the process ends here
+
+    monkeypatch.setattr(projects.os, "replace", killed)
+    with pytest.raises(KeyboardInterrupt):
+        project.import_files("red", list((tmp_path / "in").glob("*.png")))
+    assert scratch.writer(left[0]) == os.getpid() and left[0].parent == project.root / "red"

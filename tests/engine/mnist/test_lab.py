@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from engine.data import datasets
+from engine.failures import BadInput
 from engine.mnist import lab, networks
 from engine.models import callbacks
 from tests.helpers.files import real_data, write_idx_folder
@@ -198,3 +199,9 @@ def test_a_nan_loss_ends_the_run_with_a_message(tmp_path):
             epochs=3,
             batch_size=32,
         )
+
+
+def test_a_network_that_shrinks_small_images_to_nothing_is_a_sentence_not_a_keras_error():
+    with pytest.raises(BadInput, match="does not fit 8x8 images"):
+        networks.build_network(lab.PRESETS["lenet5"].layers, input_shape=(8, 8, 1))
+    assert networks.build_network(lab.PRESETS["lenet5"].layers).output_shape == (None, 10)

@@ -547,3 +547,26 @@ def test_a_model_name_that_would_leave_the_workspace_is_refused_before_training(
     assert not panel.job.running
     assert sorted(p.name for p in workspace.models_dir.iterdir()) == ["tiny.json", "tiny.keras"]
     assert not (workspace.root.parent / "evil.keras").exists()
+
+
+def test_a_model_saved_elsewhere_during_training_is_not_replaced_unasked(
+    panel, qtbot, workspace, monkeypatch
+):
+    """Nothing was called 'colours' at Train, so nobody agreed to replace one: a model of that
+    name saved meanwhile (another window, the command line) stays, and the run says why."""
+    from engine.transfer import finetune
+
+    tiny_base(workspace)
+    colour_project(workspace, count=6)
+    set_up_training(panel, qtbot, workspace, epochs=1)
+    original = finetune.save
+
+    def meanwhile(outcome, *args, **kwargs):
+        workspace.save_model(outcome.model, ["x", "y", "z"], (32, 32), "unit", "colours")
+        return original(outcome, *args, **kwargs)
+
+    monkeypatch.setattr(finetune, "save", meanwhile)
+    panel.form.train_button.click()
+    qtbot.waitUntil(lambda: panel.form.train_button.isEnabled(), timeout=60000)
+    assert "A model named colours exists" in panel.form.status.text()
+    assert ModelInfo.read(workspace.models_dir / "colours.keras").class_names == ["x", "y", "z"]
