@@ -16,6 +16,7 @@ from engine.workspace.store import ModelInfo
 from gui.core.jobs import Job, LatestJob
 from gui.panels.collect_train.base import (
     FIT,
+    OFFLINE_CHOICES,
     BaseChoice,
     BaseProblem,
     fit_key,
@@ -214,10 +215,7 @@ class BasePicker(QGroupBox):
                 f"in\n{zoo.keras_cache()}"
             )
         elif weights is None:
-            text = (
-                "Random weights: no download, but the embeddings mean little. For trying "
-                "the steps and timing only."
-            )
+            text = OFFLINE_CHOICES
         else:
             text = f"Weights from\n{weights}\n(checked as the base is built)"
         self.say(text)

@@ -292,7 +292,11 @@ def test_problems_and_missing_weights_are_said_before_training(
     assert "not on this computer" in text and "Traceback" not in text
     assert "mobilenet_v2_weights_tf_dim_ordering_tf_kernels_1.0_224_no_top.h5" in text
     assert str(zoo.keras_cache()) in text and "'from a file…'" in text
+    assert "have learnt nothing" in text and "workspace model as the base" in text  # offline
     assert not workspace.models_dir.exists() or not list(workspace.models_dir.glob("lonely*"))
+    choose(panel.form.weights, "random (none)")
+    said = panel.form.picker.note.text()  # what a random base can and cannot do, at the pick
+    assert "61%" in said and "46%" in said and "not for results" in said
 
 
 def test_stage_two_fine_tunes_end_to_end_and_its_curves_follow_stage_one(
