@@ -36,6 +36,7 @@ from gui.core.live_link import LiveLink
 from gui.panels.adversarial.curve import RobustnessBox
 from gui.panels.adversarial.live_attack import LiveAttackTool
 from gui.panels.adversarial.views import AttackView
+from gui.widgets.steady import steady_combo
 
 INPUTS = ("Frozen live frame", "Image file…", "Fashion-MNIST test image", "MNIST test image")
 NO_INPUT = "Choose an input."
@@ -85,7 +86,7 @@ class AdversarialPanel(QWidget):
         layout.addLayout(left, 0)
         source = QGroupBox("Model and input")
         form = QFormLayout(source)
-        self.model = QComboBox()
+        self.model = steady_combo()
         self.model.activated.connect(lambda _: self._model_chosen())
         self.source = QComboBox()
         self.source.addItems(INPUTS)

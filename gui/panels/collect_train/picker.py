@@ -24,6 +24,7 @@ from gui.panels.collect_train.base import (
     weights_file_problem,
 )
 from gui.panels.collect_train.message import Message
+from gui.widgets.steady import steady_combo
 
 FROM_FILE = "<file>"  # the weights item that opens a file dialog
 WARM_UP_MS = 800  # a choice kept this long is built ahead of Train (None: only Train builds)
@@ -43,7 +44,7 @@ class BasePicker(QGroupBox):
         super().__init__("Base network", parent)
         self.workspace = workspace
         form = QFormLayout(self)
-        self.base = QComboBox()
+        self.base = steady_combo()
         self.base.activated.connect(lambda _: self.base_chosen())
         self.weights = QComboBox()
         self.weights.addItem("ImageNet (download once)", "imagenet")

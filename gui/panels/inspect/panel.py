@@ -9,7 +9,6 @@ from pathlib import Path
 import numpy as np
 from PySide6.QtCore import Slot
 from PySide6.QtWidgets import (
-    QComboBox,
     QFileDialog,
     QHBoxLayout,
     QLabel,
@@ -32,6 +31,7 @@ from gui.panels.inspect.gradients import FeatureView, GradCamView
 from gui.panels.inspect.live import LIVE, LiveFollower
 from gui.panels.inspect.views import ActivationsView, FiltersView, LayerTable
 from gui.widgets.model_picker import ModelPicker
+from gui.widgets.steady import steady_combo
 
 log = logging.getLogger(__name__)
 
@@ -68,9 +68,8 @@ class InspectPanel(QWidget):
         self.picker.currentIndexChanged.connect(
             lambda i: self.choose_model(self.picker.itemData(i))
         )
-        self.source = QComboBox()
+        self.source = steady_combo()
         self.source.addItems(["Live frame", "Image file…"])
-        self.source.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.source.activated.connect(self._source_chosen)
         self.save_button = QPushButton("Save PNG")
         self.save_button.clicked.connect(self.save_picture)
