@@ -1,5 +1,7 @@
 """The selected run's test results: its name above a confusion matrix whose axes are titled
-(true class down the side, predicted class along the top), and the images behind its cells."""
+(true class down the side, predicted class along the top), and the images behind its cells;
+a run restored from the workspace before its data set is loaded shows its matrix and says where
+its images are."""
 
 from __future__ import annotations
 
@@ -41,6 +43,7 @@ class RunResults(ResultsView):
 
     def __init__(self, parent=None):
         super().__init__(parent)
+        self._missing = ""  # where a restored run's images are, while they are not loaded
         layout = self.layout()
         layout.removeWidget(self.matrix)
         self.run_title = QLabel(NO_RUN)
@@ -58,7 +61,27 @@ class RunResults(ResultsView):
         layout.insertWidget(0, self.run_title)
         layout.insertLayout(1, grid, 3)
 
-    def show_run(self, title: str, images, truth, predicted, names: list[str]) -> None:
-        """Show a run's results, ``title`` (its number, network and data) above them."""
+    def show_run(
+        self, title: str, images, truth, predicted, names: list[str], missing: str = ""
+    ) -> None:
+        """Show a run's results, ``title`` (its number, network and data) above them; with
+        ``images`` None the cells still count, and ``missing`` says where the images are."""
         self.run_title.setText(title)
+        self._missing = missing
         self.show_results(images, truth, predicted, names)
+
+    def show_nothing(self, title: str) -> None:
+        """A run with no test predictions to show: ``title`` says so, the matrix is empty."""
+        self.run_title.setText(title)
+        self._images = self._truth = self._predicted = None
+        self.matrix.setRowCount(0)
+        self.matrix.setColumnCount(0)
+        self.caption.setText("")
+        self.gallery.clear()
+
+    def show_indices(self, indices, caption: str) -> None:
+        if self._images is None:
+            self.caption.setText(f"{caption}. {self._missing}")
+            self.gallery.clear()
+            return
+        super().show_indices(indices, caption)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 from pathlib import Path
 
 from PySide6.QtCore import Qt
@@ -19,6 +20,7 @@ from engine.mnist import lab
 from gui.widgets.curves import Series, TrainingCurves
 
 COLUMNS = ["Architecture", "Parameters", "Optimizer", "Epochs", "CPU s", "Error", "Images"]
+MODEL_COLUMN = "Model"  # shown after the course's columns, not exported
 PALETTE = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf"]
 
 
@@ -47,16 +49,18 @@ class Curves(TrainingCurves):
 
 
 class RunTable(QTableWidget):
-    """One row a finished run, ticked (its curves shown) when it is added."""
+    """One row a finished run, ticked (its curves shown) when it is added, with the model it was
+    saved as (or why it has none) after the course's columns."""
 
     def __init__(self, parent=None):
-        super().__init__(0, len(COLUMNS), parent)
-        self.setHorizontalHeaderLabels(COLUMNS)
+        super().__init__(0, len(COLUMNS) + 1, parent)
+        self.setHorizontalHeaderLabels([*COLUMNS, MODEL_COLUMN])
         self.horizontalHeader().setStretchLastSection(True)
         self.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
 
-    def add_run(self, result: lab.RunResult) -> None:
-        """Append ``result``'s row without signalling a change of its items."""
+    def add_run(self, result: lab.RunResult, model: str = "") -> None:
+        """Append ``result``'s row, ``model`` in the last column, without signalling a change
+        of its items."""
         row = self.rowCount()
         self.blockSignals(True)
         self.insertRow(row)
@@ -65,12 +69,15 @@ class RunTable(QTableWidget):
             f"{result.parameters:,}",
             result.optimizer,
             f"{result.epochs_done} (stopped)" if result.cut_short else str(result.epochs_done),
-            f"{result.seconds:.0f}",
-            f"{100 * result.test_error:.2f}%",
+            f"{result.seconds:.0f}" if math.isfinite(result.seconds) else "—",
+            f"{100 * result.test_error:.2f}%" if math.isfinite(result.test_error) else "—",
             f"{result.training_images:,}",
+            model,
         ]
         for column, value in enumerate(values):
             item = QTableWidgetItem(value)
+            if column == len(COLUMNS):
+                item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEditable)
             if column == 0:
                 item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
                 item.setCheckState(Qt.CheckState.Checked)

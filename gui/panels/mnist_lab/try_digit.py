@@ -14,7 +14,7 @@ from gui.widgets.draw_pad import DrawPad
 from gui.widgets.label_bars import LabelBars
 from gui.widgets.results import thumbnail
 
-NO_MODEL = "No trained model to answer yet: train a run first."
+NO_MODEL = "No model answers yet. Train a run or open a saved model first."
 OTHER_RUN = "Select another run in the table to try it instead."
 
 
@@ -22,13 +22,15 @@ class TryDigit(QWidget):
     """A drawing pad, what the network gets (28x28), its top-3 answer and which model answers.
 
     ``model_and_names()`` gives the model to try, its class names and a line saying which model
-    it is, or None when there is none.
+    it is (the model None, and the line why there is none yet, while it cannot answer), or None
+    when there is no run at all.
     """
 
     def __init__(self, model_and_names: Callable[[], tuple | None], parent=None):
         super().__init__(parent)
         self._model_and_names = model_and_names
         self._forward, self._forward_model = None, None
+        self._digit: np.ndarray | None = None  # the newest digit shown, answered again later
         self.setToolTip("Draw a digit, or tick 'Read the camera' and show one on paper")
         layout = QHBoxLayout(self)
         column = QVBoxLayout()
@@ -63,16 +65,20 @@ class TryDigit(QWidget):
     def refresh_model(self) -> tuple | None:
         """Say which model answers (the chosen run changed); returns model_and_names()."""
         chosen = self._model_and_names()
-        self.answering.setText(
-            NO_MODEL if chosen is None else f"Answering: {chosen[2]}. {OTHER_RUN}"
-        )
+        if chosen is None:
+            self.answering.setText(NO_MODEL)
+        elif chosen[0] is None:
+            self.answering.setText(chosen[2])
+        else:
+            self.answering.setText(f"Answering: {chosen[2]}. {OTHER_RUN}")
         return chosen
 
     def classify_digit(self, digit: np.ndarray) -> list[tuple[str, float]]:
         """Show the 28x28 digit and the model's top-3 for it."""
         self.seen.setPixmap(thumbnail(digit, 3))
+        self._digit = digit
         chosen = self.refresh_model()
-        if chosen is None:
+        if chosen is None or chosen[0] is None:
             self.bars.show_labels([])
             return []
         model, names, _ = chosen
@@ -82,6 +88,14 @@ class TryDigit(QWidget):
         labels = top_k(probabilities, names, 3)
         self.bars.show_labels(labels)
         return labels
+
+    def answer_again(self) -> list[tuple[str, float]]:
+        """Answer the newest digit again (the model that answers changed), or just say which
+        model answers when nothing was drawn yet."""
+        if self._digit is None:
+            self.refresh_model()
+            return []
+        return self.classify_digit(self._digit)
 
     def show_camera_frame(self, frame: np.ndarray) -> None:
         """Read a digit from a live frame if the person asked (called a few times a second)."""
