@@ -16,7 +16,8 @@ from engine.models import zoo
 from engine.workspace import model_files
 from engine.workspace.store import ModelInfo, Workspace
 from gui import qt_platform
-from gui.main_window import MainWindow
+from gui.core import settings
+from gui.main_window import REMEMBERED_MODEL, MainWindow
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +39,30 @@ def initial_model(spec: str | None):
         model_files.check_file(spec)  # a missing or foreign file is said so, not its .json
         return ModelInfo.read(spec)
     return spec or zoo.DEFAULT_MODEL
+
+
+def remembered_model(spec: str | None):
+    """The model the last session ran (a zoo name or a .keras path) if it still opens, else the
+    default, without a word: a model deleted since is no error."""
+    if spec in zoo.ZOO:
+        return spec
+    if spec and spec.endswith(".keras"):
+        try:
+            return initial_model(spec)
+        except (ValueError, OSError) as error:
+            log.info("the model used last does not open (%s): starting with the default", error)
+    return zoo.DEFAULT_MODEL
+
+
+def typed(option: str, argv: list[str] | None = None) -> bool:
+    """Whether ``option`` is on the command line itself (whole, with "=" or abbreviated, as
+    argparse reads it): argparse fills in a default for one left out, and only a typed value
+    outranks what the last session remembered."""
+    for arg in sys.argv[1:] if argv is None else argv:
+        name = arg.split("=", 1)[0]
+        if len(name) > 2 and option.startswith(name):
+            return True
+    return False
 
 
 def workspace_problem(workspace: Workspace) -> str:
@@ -64,7 +89,8 @@ def run_gui(args) -> int:
         print(problem, file=sys.stderr)  # Qt would abort naming one library of several
         return 1
     app = QApplication.instance() or QApplication(sys.argv)
-    app.setApplicationName("Deep Learning Lab")
+    app.setOrganizationName(settings.ORGANIZATION)  # where QSettings keeps what it remembers
+    app.setApplicationName(settings.APPLICATION)
     workspace = Workspace(args.workspace)
     problem = workspace_problem(workspace)
     if problem:
@@ -75,16 +101,19 @@ def run_gui(args) -> int:
     sys.excepthook = _report_unexpected
     source, notice = initial_source(args)
     notice = problem or notice
-    try:
-        model = initial_model(args.model)
-    except ValueError as error:
-        model, notice = zoo.DEFAULT_MODEL, str(error)
+    if args.model is None:
+        model = remembered_model(settings.Remembered().text(REMEMBERED_MODEL))
+    else:
+        try:
+            model = initial_model(args.model)
+        except ValueError as error:
+            model, notice = zoo.DEFAULT_MODEL, str(error)
     window = MainWindow(
         LiveStream(source),
         workspace,
         model=model,
         weights=args.weights,
-        top_k=args.top_k,
+        top_k=args.top_k if typed("--top-k") else None,  # else the last session's
         notice=notice,
     )
     window.show()

@@ -8,6 +8,7 @@ import logging
 from pathlib import Path
 
 import numpy as np
+from PySide6.QtCore import QSettings
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QFileDialog, QMainWindow, QMessageBox, QSplitter, QTabWidget, QWidget
 
@@ -18,18 +19,21 @@ from engine.models import zoo
 from engine.workspace.store import Workspace
 from gui.core.jobs import Job, deadline
 from gui.core.live_link import LiveLink
+from gui.core.settings import Remembered
 from gui.core.workers import GarbagePolicy, StreamBridge
 from gui.panels.adversarial.panel import AdversarialPanel
 from gui.panels.collect_train.panel import FinetunePanel
 from gui.panels.inspect.panel import InspectPanel
 from gui.panels.live.model import LiveModel
-from gui.panels.live.panel import LivePanel
+from gui.panels.live.panel import ALPHA, ALPHA_RANGE, TOP_K, TOP_K_RANGE, LivePanel
 from gui.panels.live.source_menu import SourceMenu
 from gui.panels.live.status import LiveStatus
 from gui.panels.live.view import LiveView
 from gui.panels.mnist_lab.panel import MnistPanel
 
 log = logging.getLogger(__name__)
+
+REMEMBERED_MODEL = "live/model"  # the model that ran last: a zoo name or a .keras path
 
 
 class WindowLink(LiveLink):
@@ -75,6 +79,10 @@ class MainWindow(QMainWindow):
     The Live tab's parts (gui/panels/live): ``view`` (the video with its labels, overlays and
     banner), ``panel`` (its controls), ``live_model`` (the network it runs, loaded in the
     background), ``source_menu`` and ``status_label``.
+
+    ``top_k`` and ``alpha`` left None are the last session's (``settings``, QSettings() by
+    default), as are the window's geometry, the selected tab and the video's share of the
+    splitter; closing the window remembers them and the model that runs (REMEMBERED_MODEL).
     """
 
     def __init__(
@@ -84,19 +92,30 @@ class MainWindow(QMainWindow):
         *,
         model=zoo.DEFAULT_MODEL,
         weights: str | None = "imagenet",
-        top_k: int = 5,
-        alpha: float = 0.95,
+        top_k: int | None = None,
+        alpha: float | None = None,
         notice: str = "",
         cameras: list[int] | None = None,
+        settings: QSettings | None = None,
     ):
         super().__init__()
         self.setWindowTitle("Deep Learning Lab")
         self.stream, self.workspace = stream, workspace
 
+        self.remembered, self._remembering = Remembered(settings), True
+        if top_k is None:
+            top_k = self.remembered.whole("live/top_k", *TOP_K_RANGE)
+        if alpha is None:
+            alpha = self.remembered.real("live/smoothing", *ALPHA_RANGE)
         self.view = LiveView(notice)
-        self.panel = LivePanel(list(zoo.ZOO), workspace.models, top_k=top_k, alpha=alpha)
+        self.panel = LivePanel(
+            list(zoo.ZOO),
+            workspace.models,
+            top_k=TOP_K if top_k is None else top_k,
+            alpha=ALPHA if alpha is None else alpha,
+        )
         self.panel.setMinimumWidth(280)
-        splitter = QSplitter()
+        self.splitter = splitter = QSplitter()
         splitter.addWidget(self.view)
         splitter.addWidget(self.panel)
         splitter.setStretchFactor(0, 1)
@@ -141,7 +160,7 @@ class MainWindow(QMainWindow):
             ("Ctrl+Q", self.close),
         ):
             QShortcut(QKeySequence(keys), self, slot)
-        self.resize(1150, 680)
+        self._restore_layout()
         if model is not None:
             self.live_model.choose(model)
 
@@ -222,6 +241,31 @@ class MainWindow(QMainWindow):
         self.view.clear_labels()
         self.statusBar().showMessage(f"{classifier.name} ready", 4000)
 
+    # -- remembered between sessions ---------------------------------------------------------
+    def _restore_layout(self) -> None:
+        """The last session's geometry, tab and splitter; bytes that do not fit are ignored."""
+        geometry = self.remembered.state("window/geometry")
+        if geometry is None or not self.restoreGeometry(geometry):
+            self.resize(1150, 680)
+        splitter = self.remembered.state("live/splitter")
+        if splitter is not None:
+            self.splitter.restoreState(splitter)  # False, and nothing changed, if they are garbage
+        tab = self.remembered.whole("window/tab", 0, self.tabs.count() - 1)
+        self.tabs.setCurrentIndex(tab or 0)
+
+    def remember(self) -> None:
+        """Write what the next start restores; the model only if one runs."""
+        self.remembered.remember(
+            {
+                "window/geometry": self.saveGeometry(),
+                "window/tab": self.tabs.currentIndex(),
+                "live/splitter": self.splitter.saveState(),
+                "live/top_k": self.panel.k_spin.value(),
+                "live/smoothing": self.panel.alpha,
+                REMEMBERED_MODEL: self.live_model.spec,
+            }
+        )
+
     # -- lifetime ----------------------------------------------------------------------------
     def start(self) -> None:
         self.stream.start()
@@ -229,6 +273,9 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event) -> None:
         """Stop the stream, then every panel (recording, training after its current step) and
         the Live tab's own work, waiting for their workers: nothing is left half-written."""
+        if self._remembering:  # once: a second close must not overwrite a later window's
+            self._remembering = False
+            self.remember()
         self.hide()  # a model still loading may take seconds to finish: don't look frozen
         self.stream.stop()
         for job in self.findChildren(Job):

@@ -1,10 +1,10 @@
-"""GUI test fixtures: a real window on a synthetic stream, and a check that every test leaves
-no thread running."""
+"""GUI test fixtures: a real window on a synthetic stream, a check that every test leaves no
+thread running, and QSettings of each test's own."""
 
 import threading
 
 import pytest
-from PySide6.QtCore import QThreadPool
+from PySide6.QtCore import QSettings, QThreadPool
 
 from engine.live import sources
 from engine.live.stream import LiveStream
@@ -46,6 +46,16 @@ def no_thread_left(qapp):
     left = check.leftovers()
     if left:
         pytest.fail(f"the test left threads running: {', '.join(left)}", pytrace=False)
+
+
+@pytest.fixture(autouse=True)
+def private_settings(tmp_path):
+    """QSettings in the test's own folder: no test reads or writes the person's settings, and a
+    window closed in one test (it remembers its layout, top-k and model) leaves nothing to the
+    next."""
+    for kind in (QSettings.Format.NativeFormat, QSettings.Format.IniFormat):
+        for scope in (QSettings.Scope.UserScope, QSettings.Scope.SystemScope):
+            QSettings.setPath(kind, scope, str(tmp_path / "settings"))
 
 
 @pytest.fixture(autouse=True)

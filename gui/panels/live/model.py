@@ -75,6 +75,15 @@ class LiveModel(QObject):
             return
         self.choose(info)
 
+    @property
+    def spec(self) -> str | None:
+        """The running model as --model names it (a zoo name or a .keras path); None if none."""
+        if self.current is None:
+            return None
+        if isinstance(self.current, ModelInfo):
+            return str(Path(self.current.path).absolute())
+        return self.current
+
     def shutdown(self, until: float | None = None) -> None:
         """Forget the model loading now and wait for its worker until ``until``."""
         shut_down([self.loader], until)

@@ -20,6 +20,9 @@ from PySide6.QtWidgets import (
 from gui.widgets.label_bars import LabelBars
 from gui.widgets.model_picker import ModelPicker
 
+TOP_K, TOP_K_RANGE = 5, (1, 20)  # labels shown, by default and at most
+ALPHA, ALPHA_RANGE = 0.95, (0.0, 0.99)  # smoothing, in hundredths on the slider
+
 
 class LivePanel(QWidget):
     """Controls beside the live view. Emits what the person changed; the window acts on it."""
@@ -28,7 +31,9 @@ class LivePanel(QWidget):
     top_k_changed = Signal(int)
     smoothing_changed = Signal(float)
 
-    def __init__(self, zoo_names, list_workspace, top_k: int = 5, alpha: float = 0.95, parent=None):
+    def __init__(
+        self, zoo_names, list_workspace, top_k: int = TOP_K, alpha: float = ALPHA, parent=None
+    ):
         super().__init__(parent)
         layout = QVBoxLayout(self)
 
@@ -61,12 +66,12 @@ class LivePanel(QWidget):
         settings = QGroupBox("Display")
         form = QFormLayout(settings)
         self.k_spin = QSpinBox()
-        self.k_spin.setRange(1, 20)
+        self.k_spin.setRange(*TOP_K_RANGE)
         self.k_spin.setValue(top_k)
         self.k_spin.valueChanged.connect(self.top_k_changed.emit)
         form.addRow("Top-k labels", self.k_spin)
         self.smoothing = QSlider(Qt.Orientation.Horizontal)
-        self.smoothing.setRange(0, 99)
+        self.smoothing.setRange(*(round(end * 100) for end in ALPHA_RANGE))
         self.smoothing.setValue(round(alpha * 100))
         self.smoothing_value = QLabel(f"{alpha:.2f}")
         self.smoothing.valueChanged.connect(self._smoothing_moved)
