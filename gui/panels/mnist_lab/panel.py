@@ -10,11 +10,12 @@ from __future__ import annotations
 import logging
 import time
 
-from PySide6.QtCore import Slot
+from PySide6.QtCore import Qt, Slot
 from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
     QPushButton,
+    QScrollArea,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -68,8 +69,9 @@ class MnistPanel(QWidget):
         link.frame.connect(self._camera_frame)
 
         layout = QHBoxLayout(self)
-        left = QVBoxLayout()
-        layout.addLayout(left, 0)
+        column = QWidget()  # the data and the form scroll on a screen shorter than they are
+        left = QVBoxLayout(column)
+        left.setContentsMargins(0, 0, 0, 0)
         self.data_box = DataBox()
         self.data_box.dataset.activated.connect(self._dataset_chosen)
         self.dataset, self.samples = self.data_box.dataset, self.data_box.samples
@@ -89,6 +91,15 @@ class MnistPanel(QWidget):
         self.bar, self.status = form.bar, form.status
         left.addWidget(form)
         left.addStretch(1)
+        scroll = QScrollArea()
+        scroll.setWidget(column)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setMinimumWidth(
+            column.minimumSizeHint().width() + scroll.verticalScrollBar().sizeHint().width()
+        )
+        layout.addWidget(scroll, 0)
 
         right = QVBoxLayout()
         layout.addLayout(right, 1)
