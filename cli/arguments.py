@@ -103,9 +103,9 @@ def _add_common(parser: argparse.ArgumentParser, suppress: bool = False) -> None
     parser.add_argument(
         "--top-k",
         type=whole(1, 1000),
-        default=argparse.SUPPRESS if suppress else 5,
+        default=argparse.SUPPRESS if suppress else None,
         metavar="K",
-        help="how many labels to show (default 5)",
+        help="how many labels to show (default 5; the window: the last session's)",
     )
 
 

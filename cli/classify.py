@@ -48,7 +48,7 @@ def main(args) -> int:
         classifier = zoo.load_classifier(
             args.model or zoo.DEFAULT_MODEL,
             weights_option(args),
-            top_k=args.top_k,
+            top_k=args.top_k or 5,
             alpha=args.smoothing,
         )
     except (zoo.WeightsMissing, ValueError, FileNotFoundError) as error:

@@ -54,17 +54,6 @@ def remembered_model(spec: str | None):
     return zoo.DEFAULT_MODEL
 
 
-def typed(option: str, argv: list[str] | None = None) -> bool:
-    """Whether ``option`` is on the command line itself (whole, with "=" or abbreviated, as
-    argparse reads it): argparse fills in a default for one left out, and only a typed value
-    outranks what the last session remembered."""
-    for arg in sys.argv[1:] if argv is None else argv:
-        name = arg.split("=", 1)[0]
-        if len(name) > 2 and option.startswith(name):
-            return True
-    return False
-
-
 def workspace_problem(workspace: Workspace) -> str:
     """What stops the app from writing in the workspace, as a sentence; "" when it can."""
     try:
@@ -113,7 +102,7 @@ def run_gui(args) -> int:
         workspace,
         model=model,
         weights=args.weights,
-        top_k=args.top_k if typed("--top-k") else None,  # else the last session's
+        top_k=args.top_k,  # None when not given: the last session's
         notice=notice,
     )
     window.show()

@@ -35,7 +35,12 @@ def main() -> int:
     xvfb = subprocess.Popen(
         ["Xvfb", args.display, "-screen", "0", "1150x680x24", "-nolisten", "tcp"]
     )
-    env = {**os.environ, "DISPLAY": args.display, "QT_QPA_PLATFORM": "xcb"}
+    env = {  # a throwaway settings folder too: the shot shows defaults, not a session's
+        **os.environ,
+        "DISPLAY": args.display,
+        "QT_QPA_PLATFORM": "xcb",
+        "XDG_CONFIG_HOME": workspace,
+    }
     app = None
     try:
         time.sleep(1.5)

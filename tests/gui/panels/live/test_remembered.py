@@ -6,9 +6,10 @@ import math
 import pytest
 from PySide6.QtCore import QByteArray, QSettings, Qt
 
+import cli
 from engine.models import zoo
 from engine.workspace.store import ModelInfo
-from gui.app import remembered_model, typed
+from gui.app import remembered_model
 from gui.core.settings import Remembered
 from gui.main_window import REMEMBERED_MODEL
 from gui.panels.live.panel import ALPHA, TOP_K
@@ -56,9 +57,9 @@ def test_a_typed_top_k_wins_over_the_remembered_one(make_window, qtbot):
     window = make_window()
     window.panel.k_spin.setValue(9)
     assert restarted(window, make_window, top_k=3).panel.k_spin.value() == 3
-    assert typed("--top-k", ["--demo", "--top-k", "3"]) and typed("--top-k", ["--top-k=3"])
-    assert typed("--top-k", ["--top", "3"])  # argparse's abbreviation
-    assert not typed("--top-k", ["--demo", "--model", "ResNet50"]) and not typed("--top-k", [])
+    assert cli.parse_args(["--demo", "--top-k", "3"]).top_k == 3
+    assert cli.parse_args(["--top", "3"]).top_k == 3  # argparse's abbreviation
+    assert cli.parse_args(["--demo"]).top_k is None  # not given: the last session's stands
 
 
 GARBAGE = QByteArray(b"\xde\xad\xbe\xef" * 9)
