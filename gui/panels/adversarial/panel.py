@@ -36,6 +36,7 @@ from gui.core.live_link import LiveLink
 from gui.panels.adversarial.curve import RobustnessBox
 from gui.panels.adversarial.live_attack import LiveAttackTool
 from gui.panels.adversarial.views import AttackView
+from gui.widgets.model_picker import stopped_note
 from gui.widgets.steady import steady_combo
 
 INPUTS = ("Frozen live frame", "Image file…", "Fashion-MNIST test image", "MNIST test image")
@@ -183,7 +184,8 @@ class AdversarialPanel(QWidget):
         self.model.clear()
         self.model.addItem(LIVE_MODEL, None)
         for info in self.workspace.models():
-            self.model.addItem(f"{info.name} ({len(info.class_names)} classes)", info)
+            classes = f"{len(info.class_names)} classes{stopped_note(info)}"
+            self.model.addItem(f"{info.name} ({classes})", info)
             if isinstance(current, ModelInfo) and current.path == info.path:
                 self.model.setCurrentIndex(self.model.count() - 1)
         self.model.blockSignals(False)

@@ -24,6 +24,7 @@ from gui.panels.collect_train.base import (
     weights_file_problem,
 )
 from gui.panels.collect_train.message import Message
+from gui.widgets.model_picker import stopped_note
 from gui.widgets.steady import steady_combo
 
 FROM_FILE = "<file>"  # the weights item that opens a file dialog
@@ -87,7 +88,7 @@ class BasePicker(QGroupBox):
         if models:
             self.base.insertSeparator(self.base.count())
         for info in models:
-            self.base.addItem(f"{info.name} (workspace)", info)
+            self.base.addItem(f"{info.name} (workspace{stopped_note(info)})", info)
             problem = FIT.get(fit_key(info))
             if problem:
                 self._refuse(self.base.count() - 1, problem)

@@ -574,3 +574,18 @@ def test_a_model_saved_elsewhere_during_training_is_not_replaced_unasked(
     qtbot.waitUntil(lambda: panel.form.train_button.isEnabled(), timeout=60000)
     assert "A model named colours exists" in panel.form.status.text()
     assert ModelInfo.read(workspace.models_dir / "colours.keras").class_names == ["x", "y", "z"]
+
+
+def test_a_stopped_run_s_model_is_marked_in_the_base_list(panel, workspace):
+    """A half-trained MNIST lab model is never offered as a finished one."""
+    import keras
+
+    conv = keras.Sequential(
+        [keras.Input((28, 28, 1)), keras.layers.Conv2D(2, 3), keras.layers.Flatten()]
+    )
+    names = [str(i) for i in range(10)]
+    workspace.save_model(conv, names, (28, 28), "mnist", "half", stopped=True, epochs_done=2)
+    workspace.save_model(conv, names, (28, 28), "mnist", "whole")
+    panel.form.refresh_bases()
+    texts = [panel.form.base.itemText(i) for i in range(panel.form.base.count())]
+    assert "half (workspace, stopped at epoch 2)" in texts and "whole (workspace)" in texts
