@@ -244,7 +244,10 @@ def _refuse_diverged(model) -> None:
 
 
 def _exists(name: str) -> BadInput:
-    return BadInput(f"A model named {name} exists: choose another name, or --force")
+    return BadInput(
+        f"A model named {name} exists (saved while this one trained?) and was not replaced: "
+        f"save under another name, or say to replace it (the window asks; --force)"
+    )
 
 
 def _fsync(path: Path) -> None:

@@ -349,4 +349,4 @@ def test_two_writers_of_a_new_name_without_replace_one_saves_and_one_is_refused(
         assert sorted(codes) == [0, EXIT_USAGE]
         assert state(root)[1] == [OLD, NEW][codes.index(0)]
         assert files(root) == ["pets.json", "pets.keras"]
-    assert said.count("A model named pets exists: choose another name, or --force") == 3
+    assert said.count("A model named pets exists (saved while this one trained?)") == 3
