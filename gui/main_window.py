@@ -124,6 +124,7 @@ class MainWindow(QMainWindow):
         self.live_model.loading.connect(self.view.set_loading)
         self.live_model.ready.connect(self._model_ready)
         self.link = WindowLink(self)
+        self.view.resting.connect(self.link.resting)
         self.mnist = MnistPanel(self.link)
         self.finetune = FinetunePanel(self.link)
         self.inspect = InspectPanel(self.link)  # its live tools come first, as they always did

@@ -19,11 +19,13 @@ class LiveLink(QObject):
     that never started: no frame, no model, no signals, and the calls change nothing.
 
     ``result(Result)`` follows each live result shown, the extras of the probes included;
-    ``frame(Frame)`` each frame shown.
+    ``frame(Frame)`` each frame shown; ``resting(bool)`` says when the live labels stop (a
+    panel trains, a model loads) and when they may come back with the next result.
     """
 
     result = Signal(object)
     frame = Signal(object)
+    resting = Signal(bool)
 
     def __init__(self, workspace: Workspace, weights: str | None = "imagenet", parent=None):
         super().__init__(parent)

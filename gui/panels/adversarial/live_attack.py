@@ -21,7 +21,6 @@ from gui.widgets.label_bars import LabelBars
 
 PROBE = "attack"
 CHOICES = {"FGSM": ("FGSM", 1), "PGD, 3 steps": ("PGD L∞", 3), "PGD, 10 steps": ("PGD L∞", 10)}
-RESTING_AFTER_S = 2.0  # frames without a result for this long (or 4 result intervals): resting
 RESTING = "The live model rests (a panel trains, or a model loads); the attack resumes with it."
 
 
@@ -44,8 +43,8 @@ class LiveAttackTool(QWidget):
     """A toggle that installs the LiveAttack probe on the live stream, the attack's settings,
     and two columns of labels: what the network says on the clean frame and on the attacked one.
 
-    While frames keep coming and results do not (the live model rests while a panel trains, or
-    a model loads), the columns are emptied and ``resting`` is set; the next result fills them.
+    While the live labels rest (``link.resting``: a panel trains, or a model loads), the
+    columns are emptied and ``resting`` is set; the next result fills them.
     """
 
     def __init__(self, link: LiveLink, parent=None):
@@ -53,8 +52,6 @@ class LiveAttackTool(QWidget):
         self.link = link
         self.probe = LiveAttack(k=3)
         self.resting = False
-        self._heard: float | None = None  # capture time of the newest result's frame
-        self._interval = 0.0  # between the newest two results, in seconds
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         self.toggle = QCheckBox("Attack every frame")
@@ -89,7 +86,7 @@ class LiveAttackTool(QWidget):
         self.method.currentTextChanged.connect(self._update_spec)
         self.eps.valueChanged.connect(self._update_spec)
         link.result.connect(self.show_result)
-        link.frame.connect(self.follow_frame)
+        link.resting.connect(self.rest)
         self._update_spec()
 
     def _set_visible(self, on: bool) -> None:
@@ -109,29 +106,26 @@ class LiveAttackTool(QWidget):
     def set_enabled(self, on: bool) -> None:
         self.link.set_probe(PROBE, self.probe if on else None, paint_attacked if on else None)
         self._set_visible(on)
-        self._heard, self._interval, self.resting = None, 0.0, False
+        self.resting = False
         self.summary.setText("")
         if not on:
             self.clean.show_labels([])
             self.attacked.show_labels([])
 
-    def follow_frame(self, frame) -> None:
-        """A frame was shown: if no result came for a while meanwhile, the bars are stale."""
-        if not self.toggle.isChecked() or self.resting or self._heard is None:
+    def rest(self, resting: bool) -> None:
+        """The live labels rest (empty the columns: they would be stale) or may come back."""
+        if not resting or not self.toggle.isChecked():
             return
-        if frame.captured - self._heard > max(RESTING_AFTER_S, 4 * self._interval):
-            self.resting = True
-            self.clean.show_labels([])
-            self.attacked.show_labels([])
-            self.summary.setText(RESTING)
+        self.resting = True
+        self.clean.show_labels([])
+        self.attacked.show_labels([])
+        self.summary.setText(RESTING)
 
     def show_result(self, result) -> None:
         value = result.extras.get(PROBE)
         if value is None or not self.toggle.isChecked():
             return
-        if self._heard is not None and not self.resting:  # a pause between results is no rest
-            self._interval = max(0.0, result.captured - self._heard)
-        self._heard, self.resting = result.captured, False
+        self.resting = False
         self.clean.show_labels(value["clean"])
         self.attacked.show_labels(value["attacked"])
         fooled = value["clean"][0][0] != value["attacked"][0][0]

@@ -28,10 +28,12 @@ class LiveView(FrameView):
     A change of banner, hold or model is drawn at once, on the last frame (the video may be
     paused or its source lost); new labels and probe values show with the next frame, or at
     once while paused. ``labels_shown(labels)`` follows every change of the labels drawn: the
-    bars beside the video show those, so the two always say the same.
+    bars beside the video show those, so the two always say the same. ``resting(bool)`` says
+    when the live labels stop (a panel trains, a model loads) and when they may come back.
     """
 
     labels_shown = Signal(list)
+    resting = Signal(bool)
 
     def __init__(self, notice: str = "", parent=None):
         super().__init__(parent)
@@ -122,11 +124,13 @@ class LiveView(FrameView):
         """Say on the video that model ``name`` loads, and clear the labels of the one it
         replaces; results are ignored until None says the loading is over (the new model runs,
         or a refusal left the old one running)."""
+        was = self._rests()
         self._loading = name or None
         if self._loading:
             self.clear_labels()
         else:
             self._redraw_last()
+        self._tell_rest(was)
 
     def set_painter(self, name: str, paint: Callable | None) -> None:
         """Draw probe ``name``'s newest value with ``paint(frame, value) -> frame``; None stops.
@@ -140,12 +144,21 @@ class LiveView(FrameView):
     def hold(self, holder: str, held: bool) -> bool:
         """Say that the live labels rest while ``holder`` (a panel) trains, or no longer; while
         any holds, no labels or probe values are drawn. Returns whether any holds now."""
+        was = self._rests()
         (self._holders.add if held else self._holders.discard)(holder)
         if self._holders:
             self._labels, self._note, self._values = [], "", {}
             self._announce([])
         self._redraw_last()
+        self._tell_rest(was)
         return bool(self._holders)
+
+    def _rests(self) -> bool:
+        return bool(self._holders or self._loading)
+
+    def _tell_rest(self, was: bool) -> None:
+        if self._rests() != was:
+            self.resting.emit(not was)
 
     def set_notice(self, notice: str) -> None:
         """Keep ``notice`` as the banner for when nothing else is to be said (shown from the

@@ -218,3 +218,19 @@ def test_only_new_frames_count_as_painted(view, qtbot):
         view.set_paused(False)
         view.grab()
     assert view.frames_painted == 3
+
+
+def test_resting_is_said_once_when_the_labels_stop_and_once_when_they_may_return(view):
+    said = []
+    view.resting.connect(said.append)
+    view.hold("MNIST lab", True)
+    view.hold("Collect & train", True)  # already resting: nothing new to say
+    view.set_loading("ResNet50")
+    view.hold("MNIST lab", False)
+    view.hold("Collect & train", False)  # a model still loads
+    assert said == [True]
+    view.set_loading(None)
+    assert said == [True, False]
+    view.set_loading("VGG16")
+    view.set_loading(None)
+    assert said == [True, False, True, False]
