@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from engine.failures import BadFile, OverBudget
+from engine.workspace import bounded_json
 from engine.workspace.store import Workspace, atomic_write_bytes
 
 log = logging.getLogger(__name__)
@@ -112,14 +113,7 @@ def read(path: str | Path) -> RunRecord:
 
 def parse(data: bytes, where: str) -> RunRecord:
     """A checked record from the bytes of ``where`` (a file name, for the messages)."""
-    try:
-        raw = json.loads(data.decode("utf-8"))
-    except RecursionError as error:
-        raise _too_deep(where) from error
-    except (UnicodeDecodeError, ValueError) as error:
-        raise BadFile(f"{where} is not a run record ({error})") from error
-    if _depth(raw) > MAX_DEPTH:
-        raise _too_deep(where)
+    raw = bounded_json.load(data, where, "a run record", MAX_DEPTH)
     wrong = problem(raw)
     if wrong:
         raise BadFile(f"{where} is not a usable run record: {wrong}")
@@ -209,21 +203,3 @@ def _real(value) -> bool:
 
 def _text(value) -> bool:
     return isinstance(value, str) and len(value) <= MAX_TEXT
-
-
-def _depth(node) -> int:
-    """How deep lists and objects nest (iteratively, and no deeper than one past the limit)."""
-    deepest, stack = 0, [(node, 1)]
-    while stack:
-        item, level = stack.pop()
-        if isinstance(item, dict | list):
-            deepest = max(deepest, level)
-            if level <= MAX_DEPTH:
-                stack.extend(
-                    (v, level + 1) for v in (item.values() if isinstance(item, dict) else item)
-                )
-    return deepest
-
-
-def _too_deep(where: str) -> OverBudget:
-    return OverBudget(f"{where} is not a run record: it nests deeper than {MAX_DEPTH} levels")

@@ -13,7 +13,7 @@ import zipfile
 from pathlib import Path
 
 from engine.failures import BadFile, BadInput, OverBudget
-from engine.workspace import model_files
+from engine.workspace import bounded_json, model_files
 
 ENTRY = "deeplearninglab.json"  # the zip entry inside a .keras archive
 MAX_BYTES = 1_000_000  # a real one is a few kB, even with a thousand class names
@@ -145,35 +145,11 @@ def read_copy(meta_path: str | Path) -> bytes:
 
 def parse(data: bytes, where: str) -> dict:
     """Checked metadata from the bytes of ``where`` (a file name, for the messages)."""
-    try:
-        meta = json.loads(data.decode("utf-8"))
-    except RecursionError as error:
-        raise OverBudget(
-            f"{where} is not valid model metadata: it nests deeper than {MAX_DEPTH} levels"
-        ) from error
-    except (UnicodeDecodeError, ValueError) as error:
-        raise BadFile(f"{where} is not valid model metadata ({error})") from error
-    if _depth(meta) > MAX_DEPTH:
-        raise OverBudget(
-            f"{where} is not valid model metadata: it nests deeper than {MAX_DEPTH} levels"
-        )
+    meta = bounded_json.load(data, where, "valid model metadata", MAX_DEPTH)
     wrong = problem(meta)
     if wrong:
         raise BadFile(f"{where} is not valid model metadata: {wrong}")
     return meta
-
-
-def _depth(node) -> int:
-    """How deep lists and objects nest in parsed JSON (iteratively: no recursion to exhaust)."""
-    deepest, stack = 0, [(node, 1)]
-    while stack:
-        item, level = stack.pop()
-        if isinstance(item, dict | list):
-            deepest = max(deepest, level)
-            if level <= MAX_DEPTH:
-                values = item.values() if isinstance(item, dict) else item
-                stack.extend((value, level + 1) for value in values)
-    return deepest
 
 
 def _too_big(name: str, size: int) -> OverBudget:
