@@ -55,7 +55,6 @@ class MnistPanel(QWidget):
         self.data: datasets.ImageSet | None = None
         self.runs: list[lab.RunResult] = []
         self.run_data: list[datasets.ImageSet | None] = []  # its test images, once loaded
-        self.run_saved: list[str | None] = []  # the workspace model each run was saved as
         self.records: list[records.RunRecord] = []  # each run's names, labels and predictions
         self.opener = LatestJob(self, "MNIST lab model")
         self.opener.result.connect(self._model_opened)
@@ -134,6 +133,11 @@ class MnistPanel(QWidget):
         self._steps: lab.StepCurve | None = None  # the training run's curve within epochs
         self._drawn = 0.0  # when the curves were last redrawn for a batch
         self._restore()
+
+    @property
+    def run_saved(self) -> list[str | None]:
+        """The workspace model each run was saved as (None: not saved), from its record."""
+        return [record.model or None for record in self.records]
 
     def chosen_run(self) -> int | None:
         """The index of the run selected in the table, else of the newest run."""
@@ -217,7 +221,6 @@ class MnistPanel(QWidget):
     def _add_run(self, result, data, record) -> None:
         self.runs.append(result)
         self.run_data.append(data)
-        self.run_saved.append(record.model or None)
         self.records.append(record)
         self.table.add_run(result, restoring.model_state(self.workspace, record.model))
 
