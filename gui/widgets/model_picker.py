@@ -5,6 +5,7 @@ from __future__ import annotations
 from PySide6.QtWidgets import QComboBox
 
 from engine.workspace.store import ModelInfo
+from gui.widgets.steady import steady_combo
 
 
 def stopped_note(info: ModelInfo) -> str:
@@ -21,6 +22,7 @@ class ModelPicker(QComboBox):
 
     def __init__(self, zoo_names, list_workspace, parent=None):
         super().__init__(parent)
+        steady_combo(combo=self)  # a long workspace model name must not widen the panel
         self._zoo = list(zoo_names)
         self._list_workspace = list_workspace
         self.refresh()

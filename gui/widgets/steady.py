@@ -7,10 +7,10 @@ from __future__ import annotations
 from PySide6.QtWidgets import QComboBox
 
 
-def steady_combo(chars: int = 24) -> QComboBox:
-    """A QComboBox as wide as ``chars`` characters, whatever its items; longer names are
-    elided in the box and shown whole in its list."""
-    combo = QComboBox()
+def steady_combo(chars: int = 24, combo: QComboBox | None = None) -> QComboBox:
+    """``combo`` (a new QComboBox by default) made as wide as ``chars`` characters, whatever
+    its items; longer names are elided in the box and shown whole in its list."""
+    combo = QComboBox() if combo is None else combo
     combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
     combo.setMinimumContentsLength(chars)
     return combo

@@ -56,3 +56,18 @@ def test_opening_the_list_re_reads_the_workspace(qtbot, workspace):
     picker.hidePopup()
     assert items(picker)[-1] == "saved meanwhile  (workspace: 3 classes)"
     assert picker.currentText() == "MobileNetV2"
+
+
+def test_a_long_workspace_model_name_does_not_widen_the_picker(qtbot, workspace):
+    """The Live panel beside the video kept its width only until an MNIST run's dated model
+    (lenet5-fashion-mnist-20261201-015305) appeared in the list."""
+    short = ModelPicker(ZOO, workspace.models)
+    qtbot.addWidget(short)
+    workspace.save_model(
+        colour_model(), COLOURS, (32, 32), "unit", "lenet5-fashion-mnist-20261201-015305"
+    )
+    long = ModelPicker(ZOO, workspace.models)
+    qtbot.addWidget(long)
+    short.show()
+    long.show()
+    assert long.sizeHint().width() == short.sizeHint().width()
