@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 ARGS ?=
 
-.PHONY: run test test-torch lint screenshot
+.PHONY: run test test-torch test-jax lint screenshot
 
 $(BIN)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -31,6 +31,10 @@ lint: $(BIN)/.installed-test
 # The engine suite under the PyTorch backend (needs torch in .venv: `pip install torch==2.13.0`).
 test-torch: $(BIN)/.installed-test
 	KERAS_BACKEND=torch $(BIN)/python -m pytest -q tests/engine tests/cli
+
+# The gradients and what stands on them under JAX (needs jax in .venv: `pip install "jax[cpu]==0.10.2"`).
+test-jax: $(BIN)/.installed-test
+	KERAS_BACKEND=jax $(BIN)/python -m pytest -q tests/engine/test_backend_gradients.py tests/engine/adversarial tests/engine/inspection
 
 # The README's screenshot, from the real window on a virtual display (needs Debian's xvfb and imagemagick).
 screenshot: $(BIN)/.installed
