@@ -7,7 +7,7 @@ Packages, lower ones never importing higher ones (import-linter checks it):
 - ``models``: the network zoo, classifiers, and checks and scores for models.
 - ``data``: a person's photos, projects of class folders, their split, the MNIST-style sets.
 - ``workspace``: everything a person makes, on disk: models, projects, the trash.
-- ``backend``: the only module that touches tensorflow, jax or torch.
+- ``backend``: the only package that touches tensorflow, jax or torch.
 
 Importing this package, or ``engine.backend``, imports no Keras: ``backend.select`` can still
 choose the backend.
