@@ -4,6 +4,10 @@ The picture is optimised in pixel space (0..255 RGB), through the model's own pr
 the result is a picture a person can look at and save. Regularisers as in Olah et al. (2017,
 "Feature Visualization"): random jitter before each step, a Gaussian blur every few steps and a
 decay towards mid-gray; without them ascent produces high-frequency noise.
+
+The objective's gradient is compiled once per inspector, layer and preprocessing (the channel or
+class is a one-hot argument) and reused by every step and every later call; the jitter, the blur
+and the decay are numpy work between compiled calls.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ import cv2
 import numpy as np
 
 from engine import backend
-from engine.inspection.inspector import Inspector
+from engine.inspection.inspector import Inspector, one_hot
 
 
 def affine_preprocessing(preprocess: Callable, channels: int = 3) -> tuple[np.ndarray, np.ndarray]:
@@ -86,6 +90,41 @@ def objective(inspector: Inspector, target: Target, matrix: np.ndarray, offset: 
     return fn
 
 
+def ascent_gradient(
+    inspector: Inspector, target: Target, matrix: np.ndarray, offset: np.ndarray
+) -> Callable[[np.ndarray], tuple[float, np.ndarray]]:
+    """pixels -> (``objective``'s value, its gradient), compiled once per inspector, layer and
+    preprocessing and kept on the inspector; the target's index is an argument."""
+    matrix, offset = np.asarray(matrix, np.float32), np.asarray(offset, np.float32)
+    key = ("features", target.layer, matrix.tobytes(), offset.tobytes())
+
+    def build():
+        model = (
+            inspector.score_model() if target.layer is None else inspector.sub_model(target.layer)
+        )
+        return backend.compiled_value_and_grad(
+            _mean_channel(model, matrix, offset), inspector.model.variables
+        )
+
+    compiled = inspector.compiled(key, build)
+    width = inspector.classes if target.layer is None else inspector.layer(target.layer).shape[-1]
+    onehot = one_hot(target.index, int(width))
+    return lambda pixels: compiled(pixels, onehot)
+
+
+def _mean_channel(model, matrix: np.ndarray, offset: np.ndarray):
+    """fn(pixels, one-hot) -> the mean over the picture of ``model``'s one-hot channel, fed the
+    preprocessed pixels (for the score model, the one-hot class score)."""
+    import keras
+
+    def fn(pixels, onehot):
+        x = keras.ops.add(keras.ops.matmul(pixels, matrix), offset)
+        out = model(x, training=False)
+        return keras.ops.sum(keras.ops.mean(out, axis=tuple(range(len(out.shape) - 1))) * onehot)
+
+    return fn
+
+
 def visualize(
     inspector: Inspector,
     target: Target,
@@ -117,14 +156,14 @@ def visualize(
     else:
         pixels = np.asarray(start, np.float64).reshape(1, height, width, 3)
     pixels = pixels.astype(np.float32)
-    fn = objective(inspector, target, *affine_preprocessing(preprocess))
+    gradient = ascent_gradient(inspector, target, *affine_preprocessing(preprocess))
     result = Ascent(pixels[0].astype(np.uint8))
     for step in range(steps):
         if cancel is not None and cancel.is_set():
             result.cancelled = True
             break
         dy, dx = (int(v) for v in rng.integers(-jitter, jitter + 1, 2)) if jitter else (0, 0)
-        value, grad = backend.value_and_grad(fn, np.roll(pixels, (dy, dx), axis=(1, 2)))
+        value, grad = gradient(np.roll(pixels, (dy, dx), axis=(1, 2)))
         grad = np.roll(grad, (-dy, -dx), axis=(1, 2))
         pixels = pixels + step_size * grad / (np.abs(grad).mean() + 1e-8)
         pixels = 128.0 + (pixels - 128.0) * (1.0 - decay)

@@ -4,7 +4,13 @@
 (a fine-tuned base inside a functional model), can be read and differentiated. The rewiring
 calls the model's own layers again on a new input, as ``keras.models.clone_model`` does (weights
 are shared, nothing is copied), so it works for any Sequential or functional model on every
-backend. Gradients go through ``backend.value_and_grad``.
+backend. Grad-CAM and saliency go through ``backend.compiled_value_and_grad``, compiled once per
+layer and kept on the inspector; the class reaches them as a one-hot argument, so another class
+or another picture compiles nothing.
+
+Compiled objects close over the model or a sub-model, never over the inspector: with no
+reference cycle through them, reference counting frees them with the inspector (the GUI runs the
+cycle collector only while no worker runs TensorFlow, gui/core/workers.py GarbagePolicy).
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from engine import backend
+from engine.failures import BadInput
 
 
 @dataclass
@@ -113,6 +120,7 @@ class Inspector:
         self.layers = _table(model, self._tensors)
         self._cut: dict = {}
         self._rest: dict = {}
+        self._compiled: dict = {}
 
     # -- layers ------------------------------------------------------------------------------
     def layer(self, path: str) -> LayerInfo:
@@ -154,9 +162,9 @@ class Inspector:
         """``path``'s output for the first image of ``batch``, without the batch axis."""
         import keras
 
-        # An eager call, not backend.compiled_forward: compiled TensorFlow functions freed by
-        # the garbage collector while another thread runs TensorFlow can deadlock (seen in the
-        # test suite), and inspectors come and go with the models a person picks.
+        # An eager call, not backend.compiled_forward: a person looks at one layer after
+        # another, and compiling a function per layer would cost more than it saves (Grad-CAM,
+        # run on every live frame, compiles its forward; see the module docstring on freeing).
         out = self.sub_model(path)(np.asarray(batch, np.float32), training=False)
         return keras.ops.convert_to_numpy(out)[0]
 
@@ -191,6 +199,27 @@ class Inspector:
                 self._rest[path] = keras.Model([x, maps], _score_of(record, output))
             return self._rest[path]
 
+    def compiled(self, key, build):
+        """``build()`` once per ``key``, kept for the inspector's life (compiled gradients and
+        forwards). ``build`` must not close over the inspector (see the module docstring)."""
+        with self._lock:
+            held = self._compiled.get(key)
+        if held is None:
+            made = build()  # outside the lock: building cuts sub-models, which take it
+            with self._lock:
+                held = self._compiled.setdefault(key, made)
+        return held
+
+    @property
+    def traces(self) -> int:
+        """How many times this inspector's gradients were compiled (torch compiles none)."""
+        with self._lock:
+            held = list(self._compiled.values())
+        parts = [
+            part for value in held for part in (value if isinstance(value, tuple) else (value,))
+        ]
+        return sum(getattr(part, "traces", 0) for part in parts)
+
     def grad_cam(
         self, batch: np.ndarray, class_index: int | None = None, layer: str | None = None
     ) -> tuple[np.ndarray, int]:
@@ -199,33 +228,50 @@ class Inspector:
         Each channel of the layer's maps is weighted by the mean gradient of the class score
         over it; the weighted sum's positive part is the evidence (Selvaraju et al. 2017). The
         class is the top one unless ``class_index`` names another; the layer defaults to the
-        last one with 2-D maps.
+        last one with 2-D maps. One compiled forward gives the maps and the scores, then the
+        compiled gradient of the network after the layer (for the last maps, a pooling and a
+        dense layer) gives the weights.
         """
-        import keras
-
         path = layer or self.last_spatial()
         batch = np.asarray(batch[:1], np.float32)
-        maps = self.activations(batch, path)[None]
-        rest = self.rest_model(path)
-        x = keras.ops.convert_to_tensor(batch)
+        forward, gradient = self.compiled(("grad-cam", path), lambda: self._grad_cam_parts(path))
+        shape = tuple(self._tensors[path].shape[1:])
+        out = forward(batch)[0]
+        maps, scores = out[: int(np.prod(shape))].reshape(1, *shape), out[int(np.prod(shape)) :]
         if class_index is None:
-            scores = keras.ops.convert_to_numpy(
-                rest([x, keras.ops.convert_to_tensor(maps)], training=False)
-            )
-            class_index = int(np.argmax(scores[0]))
-        _, grads = backend.value_and_grad(
-            lambda m: rest([x, m], training=False)[0, class_index], maps
-        )
+            class_index = int(np.argmax(scores))
+        _, grads = gradient(maps, batch, one_hot(class_index, scores.size))
         weights = grads[0].mean(axis=(0, 1))
         cam = np.maximum((maps[0] * weights).sum(axis=-1), 0.0)
         peak = cam.max()
         return (cam / peak if peak > 0 else cam).astype(np.float32), class_index
 
+    def _grad_cam_parts(self, path: str):
+        """(forward: batch -> [flattened maps at ``path``, class scores], gradient of the
+        one-hot class score with respect to the maps given (maps, input, one-hot))."""
+        import keras
+
+        maps = self._tensors[path]
+        flat = keras.ops.reshape(maps, (-1, int(np.prod(maps.shape[1:]))))
+        both = keras.Model(self._input, keras.ops.concatenate([flat, self._score], axis=-1))
+        return (
+            backend.compiled_forward(both),
+            backend.compiled_value_and_grad(
+                _rest_score(self.rest_model(path)), self.model.variables
+            ),
+        )
+
+    @property
+    def classes(self) -> int:
+        """How many class scores the model gives."""
+        return int(self._score.shape[-1])
+
     def class_score(self, batch, class_index: int):
         """The score (before the softmax where there is one) of ``class_index``, as a tensor."""
-        return self._score_model()(batch, training=False)[0, class_index]
+        return self.score_model()(batch, training=False)[0, class_index]
 
-    def _score_model(self):
+    def score_model(self):
+        """A model from the input to the class scores (the logits of a softmax head)."""
         import keras
 
         with self._lock:
@@ -236,12 +282,49 @@ class Inspector:
     def saliency(self, batch: np.ndarray, class_index: int | None = None) -> tuple[np.ndarray, int]:
         """Gradient saliency: |d score / d input|, maximum over channels, scaled to [0, 1]."""
         batch = np.asarray(batch[:1], np.float32)
+
+        def build():
+            scores = self.score_model()
+            gradient = _input_score(scores)
+            return backend.compiled_forward(scores), backend.compiled_value_and_grad(
+                gradient, self.model.variables
+            )
+
+        forward, gradient = self.compiled("saliency", build)
         if class_index is None:
-            class_index = int(np.argmax(self.probabilities(batch)))
-        _, grads = backend.value_and_grad(lambda x: self.class_score(x, class_index), batch)
+            class_index = int(np.argmax(forward(batch)[0]))
+        _, grads = gradient(batch, one_hot(class_index, self.classes))
         magnitude = np.abs(grads[0]).max(axis=-1)
         peak = magnitude.max()
         return (magnitude / peak if peak > 0 else magnitude).astype(np.float32), class_index
+
+
+def one_hot(index: int, size: int) -> np.ndarray:
+    """A float32 vector with 1 at ``index``: how a class or channel reaches a compiled gradient
+    (an argument, not a traced constant, so another one compiles nothing)."""
+    if not 0 <= index < size:
+        raise BadInput(f"there is no class or channel {index}: this one has {size} (0-{size - 1})")
+    return np.eye(size, dtype=np.float32)[index]
+
+
+def _rest_score(rest):
+    """fn(maps, input, one-hot) -> the one-hot class score of ``rest`` (see rest_model)."""
+    import keras
+
+    def fn(maps, x, onehot):
+        return keras.ops.sum(rest([x, maps], training=False)[0] * onehot)
+
+    return fn
+
+
+def _input_score(scores):
+    """fn(input, one-hot) -> the one-hot class score of the model ``scores``."""
+    import keras
+
+    def fn(x, onehot):
+        return keras.ops.sum(scores(x, training=False)[0] * onehot)
+
+    return fn
 
 
 def _table(model, tensors: dict) -> list[LayerInfo]:
