@@ -7,6 +7,8 @@ python main.py classify --video FILE|--images DIR --model NAME|PATH.keras [--fra
 python main.py mnist --preset lenet5 [--dataset fashion|mnist|DIR] [--epochs N]
 python main.py finetune --data DIR --base NAME [--weights imagenet|none|FILE] [--epochs N]
                         [--unfreeze K] --out NAME [--force]
+python main.py attack --model NAME|FILE --image FILE --method fgsm|bim|pgd|deepfool [--eps E]
+                      [--steps N] [--target CLASS] [--out FILE.png] [--force]
 """
 
 from __future__ import annotations

@@ -4,6 +4,7 @@
 - ``classify``: ``main.py classify``, one JSON line per classified frame.
 - ``mnist``: ``main.py mnist``, a course preset trained with a terminal progress bar.
 - ``finetune``: ``main.py finetune``, transfer learning from a folder of class folders.
+- ``attack``: ``main.py attack``, one image attacked: a JSON line and the adversarial PNG.
 - ``boundary``: the one error boundary every command runs inside (``guarded``).
 
 Each command module has ``main(args) -> exit status``. Importing this package imports no Keras,
@@ -18,7 +19,7 @@ import importlib
 from cli.arguments import check_backend, check_paths, parse_args, weights_option
 from cli.boundary import guarded
 
-COMMANDS = ("classify", "mnist", "finetune")
+COMMANDS = ("classify", "mnist", "finetune", "attack")
 
 __all__ = ["COMMANDS", "check_backend", "parse_args", "run", "weights_option"]
 

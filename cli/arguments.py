@@ -196,7 +196,62 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--force", action="store_true", help="replace a workspace model of the same name"
     )
     tune.add_argument("--workspace", metavar="DIR", default=argparse.SUPPRESS)
+    _add_attack(commands)
     return parser.parse_args(argv)
+
+
+ATTACK_METHODS = ("fgsm", "bim", "pgd", "deepfool")
+MOST_EPS = 255.0  # the whole 0-255 range of a pixel
+MOST_STEPS = 1000
+
+
+def _add_attack(commands) -> None:
+    attack = commands.add_parser("attack", help="attack one image and print one JSON line")
+    attack.add_argument(
+        "--model",
+        required=True,
+        metavar="NAME|FILE",
+        help="a zoo network, a workspace model's name or a .keras file",
+    )
+    attack.add_argument("--image", required=True, metavar="FILE", help="the image to attack")
+    attack.add_argument(
+        "--method",
+        required=True,
+        type=str.lower,
+        choices=ATTACK_METHODS,
+        help="fgsm (one step), bim (iterative FGSM), pgd (L-infinity, random start) or "
+        "deepfool (the smallest L2 change of class it finds)",
+    )
+    attack.add_argument(
+        "--eps",
+        type=real(0.0, MOST_EPS, low_open=True),
+        metavar="E",
+        help=f"the L-infinity budget in 0-255 pixel units, in (0, {MOST_EPS:g}] (default 8; "
+        "2 is Goodfellow's 0.007); not for deepfool",
+    )
+    attack.add_argument(
+        "--steps",
+        type=whole(1, MOST_STEPS),
+        metavar="N",
+        help=f"bim and pgd: steps, from 1 to {MOST_STEPS} (default 10); deepfool: at most "
+        "5 x N linearizations (default 10); not for fgsm",
+    )
+    attack.add_argument(
+        "--target",
+        metavar="CLASS",
+        help="a targeted attack towards this class (its index or its name); not for deepfool",
+    )
+    attack.add_argument(
+        "--out", metavar="FILE.png", help="write the adversarial image here (PNG, input size)"
+    )
+    attack.add_argument("--force", action="store_true", help="replace the --out file if it exists")
+    attack.add_argument(
+        "--weights",
+        default="imagenet",
+        help="for a zoo network: imagenet (default, downloaded once), none or a weights file",
+    )
+    attack.add_argument("--backend", choices=BACKENDS, help="Keras backend")
+    attack.add_argument("--workspace", metavar="DIR", default=argparse.SUPPRESS)
 
 
 def weights_option(args: argparse.Namespace) -> str | None:
@@ -257,8 +312,65 @@ def check_paths(args: argparse.Namespace) -> None:
                 f"A model named '{args.out}' is already in the workspace: choose another --out "
                 f"name, or add --force to replace it"
             )
+    elif args.command == "attack":
+        _check_attack(args, workspace)
     if args.command in ("mnist", "finetune"):
         _writable(workspace.models_dir)
+
+
+def _check_attack(args: argparse.Namespace, workspace) -> None:
+    """The attack's model, image, options that its method does not take, and --out."""
+    from engine.models.zoo import ZOO  # names only: imports no Keras
+
+    if args.model.endswith(".keras"):
+        _need(args.model, "file", "The model file")
+    elif args.model.lower() not in {name.lower() for name in ZOO}:
+        try:
+            name = check_name(args.model)
+        except BadInput:
+            name = None
+        if name is None or not (workspace.models_dir / f"{name}.keras").is_file():
+            saved = sorted(path.stem for path in workspace.models_dir.glob("*.keras"))
+            listed = f" ({', '.join(saved[:10])}{', ...' * (len(saved) > 10)})" if saved else ""
+            raise BadInput(
+                f"There is no model named {args.model!r}: give a zoo network "
+                f"({', '.join(ZOO)}), a model of the workspace{listed} or a .keras file"
+            )
+    if args.weights.lower() not in ("imagenet", "none"):
+        _need(args.weights, "file", "The weights file")
+    _need(args.image, "file", "The image file")
+    if args.method == "deepfool":
+        for option, value in (("--eps", args.eps), ("--target", args.target)):
+            if value is not None:
+                raise BadInput(
+                    f"deepfool takes no {option}: it looks for the smallest change of class on "
+                    f"its own; drop {option}, or choose fgsm, bim or pgd"
+                )
+    if args.method == "fgsm" and args.steps is not None:
+        raise BadInput("fgsm takes one step: drop --steps, or choose bim or pgd")
+    if args.target is not None and not args.target.strip():
+        raise BadInput("--target is empty: give a class index or a class name")
+    if args.out is not None:
+        _png_out(Path(args.out), args.force)
+
+
+def _png_out(path: Path, force: bool) -> None:
+    """An --out PNG that can be written: a .png name in a folder that exists and may be written,
+    and no file of that name unless --force."""
+    if path.suffix.lower() != ".png":
+        raise BadInput(f"--out {path} is not a .png file: give a name ending in .png")
+    folder = path.parent
+    if folder.exists() and not folder.is_dir():
+        raise BadInput(f"{folder} is a file, not a folder: choose another --out")
+    if not folder.exists():
+        raise BadInput(
+            f"The folder of --out, {folder}, does not exist: create it or choose another"
+        )
+    if path.is_dir():
+        raise BadInput(f"--out {path} is a folder: give a file name ending in .png")
+    if path.exists() and not force:
+        raise BadInput(f"{path} already exists: choose another --out, or add --force to replace it")
+    _writable(folder)
 
 
 def _writable(folder: Path) -> None:
