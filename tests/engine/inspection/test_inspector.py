@@ -10,7 +10,16 @@ import keras
 import numpy as np
 import pytest
 
-from engine.inspection.features import Target, affine_preprocessing, target_value, visualize
+from engine import backend
+from engine.failures import BadInput
+from engine.inspection.features import (
+    Target,
+    affine_preprocessing,
+    ascent_gradient,
+    objective,
+    target_value,
+    visualize,
+)
 from engine.inspection.inspector import Inspector
 from engine.inspection.live import Throttled, grad_cam_probe, inspector_for, paint_heat
 from engine.inspection.pictures import (
@@ -275,6 +284,10 @@ def test_live_probe_is_throttled_and_paints_the_crop_only(trained):
     assert input_region(wide.shape, (SIZE, SIZE)) == (0, SIZE, SIZE, 2 * SIZE)
     assert painted[:, SIZE : 2 * SIZE].any() and not painted[:, :SIZE].any()
     assert inspector_for(model) is inspector_for(model)
+    compiled = inspector_for(model).traces
+    for chosen in (0, 1):  # another class on the live stream compiles nothing
+        assert grad_cam_probe(chosen, interval=0.0)(frame, Classifier()).class_index == chosen
+    assert inspector_for(model).traces == compiled == compiles()
     counting = Throttled(lambda image, c: image.sum(), interval=0.0)
     counting(frame, None), counting(frame, None)
     assert counting.calls == 2
@@ -289,3 +302,60 @@ def test_preprocessing_is_measured_as_an_affine_map():
     np.testing.assert_allclose(offset, [1.0], atol=1e-6)
     with pytest.raises(ValueError, match="not a per-pixel affine map"):
         affine_preprocessing(lambda x: x * x)
+
+
+def compiles() -> int:
+    """Compilations one compiled gradient makes here: torch runs plain autograd."""
+    return 0 if backend.name() == "torch" else 1
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_grad_cam_and_saliency_compile_once_per_layer_and_equal_the_eager_gradient(fixed, kind):
+    model, prefix = fixed[kind]
+    inspector = Inspector(model)
+    rng = np.random.default_rng(7)
+    first, second = (square_image(rng, (4, 20))[None], square_image(rng, (18, 2))[None])
+    x = keras.ops.convert_to_tensor(first)
+    for path in (prefix + "c2", prefix + "c1"):
+        rest = inspector.rest_model(path)
+        maps = inspector.activations(first, path)[None]
+        for class_index in (0, 1):
+            heat, index = inspector.grad_cam(first, class_index, path)
+            _, grads = backend.value_and_grad(
+                lambda m, c=class_index: rest([x, m], training=False)[0, c], maps
+            )
+            cam = np.maximum((maps[0] * grads[0].mean(axis=(0, 1))).sum(axis=-1), 0.0)
+            assert index == class_index and cam.max() > 0
+            np.testing.assert_allclose(heat, cam / cam.max(), rtol=1e-4, atol=1e-5)
+        inspector.grad_cam(second, None, path)  # another picture, the top class
+    assert inspector.traces == 2 * compiles()  # one per layer, whatever the class or picture
+    top = int(np.argmax(inspector.probabilities(first)))
+    for class_index in (None, 1 - top):
+        saliency, index = inspector.saliency(first, class_index)
+        wanted = top if class_index is None else class_index
+        _, grads = backend.value_and_grad(lambda t, c=wanted: inspector.class_score(t, c), first)
+        magnitude = np.abs(grads[0]).max(axis=-1)
+        assert index == wanted
+        np.testing.assert_allclose(saliency, magnitude / magnitude.max(), rtol=1e-4, atol=1e-5)
+    inspector.saliency(second)
+    assert inspector.traces == 3 * compiles()
+    with pytest.raises(BadInput, match="no class or channel 2: this one has 2"):
+        inspector.grad_cam(first, 2)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_feature_visualization_compiles_its_objective_once_per_layer(fixed, kind):
+    model, prefix = fixed[kind]
+    inspector = Inspector(model)
+    preprocess = zoo.preprocessing("mobilenet_v2")  # x / 127.5 - 1: an offset to carry
+    matrix, offset = affine_preprocessing(preprocess)
+    pixels = np.random.default_rng(8).uniform(0, 255, (1, SIZE, SIZE, 3)).astype(np.float32)
+    for target in (Target(4, prefix + "c2"), Target(1, prefix + "c2"), Target(1), Target(0)):
+        value, grad = ascent_gradient(inspector, target, matrix, offset)(pixels)
+        eager = backend.value_and_grad(objective(inspector, target, matrix, offset), pixels)
+        assert value == pytest.approx(eager[0], rel=1e-4, abs=1e-6)
+        np.testing.assert_allclose(grad, eager[1], rtol=1e-3, atol=1e-6 * np.abs(eager[1]).max())
+    assert inspector.traces == 2 * compiles()  # the layer's channels, then the classes
+    for index in (2, 3):  # whole ascents, another channel each: nothing compiles again
+        visualize(inspector, Target(index, prefix + "c2"), preprocess, steps=3)
+    assert inspector.traces == 2 * compiles()
