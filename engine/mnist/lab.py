@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 import keras
 import numpy as np
 
-from engine.data.datasets import ImageSet
+from engine.data.datasets import FASHION_CLASSES, ImageSet
 from engine.mnist.networks import build_network, dense, parse_layers
 from engine.models.callbacks import CosineSchedule, ProgressCallback
 
@@ -60,6 +60,7 @@ class Preset:
     note: str
     batch_size: int = 128
     schedule: str = "constant"
+    precision: str = "float32"  # or "mixed_bfloat16": a Keras dtype policy (see build_network)
 
 
 PRESETS = {
@@ -146,7 +147,7 @@ PRESETS = {
             "Challenge CNN (batch norm, flips, cosine to the budget)",
             tuple(
                 parse_layers(
-                    "augment flip, conv 32x3 relu, batchnorm, pool 2, conv 64x3 relu, "
+                    "augment auto, conv 32x3 relu, batchnorm, pool 2, conv 64x3 relu, "
                     "batchnorm, pool 2, dropout 0.25, dense 128 relu, dropout 0.3"
                 )
             ),
@@ -247,6 +248,13 @@ class StepCurve(keras.callbacks.Callback):
         return True
 
 
+def mirrors_suit(data: ImageSet) -> bool:
+    """Whether a mirror image still shows its class, which is what ``augment auto`` asks: a
+    mirrored shirt is a shirt, a mirrored 2 is not a 2. True for clothes (Fashion-MNIST, by
+    name or by its class names), False for digits and any other data."""
+    return "fashion" in data.name.lower() or list(data.class_names) == FASHION_CLASSES
+
+
 def prepare(images: np.ndarray) -> np.ndarray:
     """uint8 (N, 28, 28) -> float32 (N, 28, 28, 1) scaled to [0, 1]."""
     return (images.astype(np.float32) / 255.0)[..., None]
@@ -266,6 +274,7 @@ def train(
     cancel: threading.Event | None = None,
     time_limit: float | None = None,
     schedule: str = "constant",
+    precision: str = "float32",
 ) -> RunResult:
     """Train a network on ``data``, evaluating on its test split after every epoch.
 
@@ -274,10 +283,19 @@ def train(
     (the result says ``stopped``, and ``out_of_time`` for the budget). The result's ``steps``
     hold the training curve within epochs (StepCurve). ``schedule="cosine"`` anneals the
     learning rate to zero over the epochs or the time limit, whichever ends first.
+    ``augment auto`` in the layers mirrors images where ``mirrors_suit(data)``; ``precision``
+    is the Keras dtype policy of every layer but the output (``"mixed_bfloat16"``).
     """
     cancel = cancel or threading.Event()
     classes = len(data.class_names)
-    model = build_network(layers, (*data.x_train.shape[1:], 1), classes, seed)
+    model = build_network(
+        layers,
+        (*data.x_train.shape[1:], 1),
+        classes,
+        seed,
+        mirror=mirrors_suit(data),
+        dtype=None if precision == "float32" else precision,
+    )
     model.compile(optimizer=make_optimizer(optimizer), loss=LOSSES[loss], metrics=["accuracy"])
     x_train, x_test = prepare(data.x_train), prepare(data.x_test)
     y_train = keras.utils.to_categorical(data.y_train, classes)
@@ -323,7 +341,12 @@ def train(
 
 def train_preset(key: str, data: ImageSet, *, epochs: int | None = None, **options) -> RunResult:
     preset = PRESETS[key]
-    options = {"batch_size": preset.batch_size, "schedule": preset.schedule, **options}
+    options = {
+        "batch_size": preset.batch_size,
+        "schedule": preset.schedule,
+        "precision": preset.precision,
+        **options,
+    }
     return train(
         preset.layers,
         preset.optimizer,

@@ -31,8 +31,21 @@ def _add_shrinking(model, layer, input_shape) -> None:
         ) from error
 
 
-def build_network(layers, input_shape=(28, 28, 1), classes: int = 10, seed: int | None = 0):
-    """A Sequential network from layer specs; flattens before the first dense layer."""
+def build_network(
+    layers,
+    input_shape=(28, 28, 1),
+    classes: int = 10,
+    seed: int | None = 0,
+    *,
+    mirror: bool = False,
+    dtype: str | None = None,
+):
+    """A Sequential network from layer specs; flattens before the first dense layer.
+
+    ``mirror`` is what ``augment auto`` means for the data at hand (random mirror images or
+    none, see ``mirrors_suit``); ``dtype`` a Keras dtype policy for every layer but the softmax
+    output, which stays float32 (``"mixed_bfloat16"`` computes in bfloat16).
+    """
     if seed is not None:
         keras.utils.set_random_seed(seed)
     model = keras.Sequential([keras.Input(input_shape)])
@@ -40,29 +53,37 @@ def build_network(layers, input_shape=(28, 28, 1), classes: int = 10, seed: int 
     for spec in layers:
         kind = spec["type"]
         if kind == "dense" and not flat:
-            model.add(keras.layers.Flatten())
+            model.add(keras.layers.Flatten(dtype=dtype))
             flat = True
+        if kind in ("conv", "sepconv", "pool", "gap") and flat:
+            raise ValueError(f"a {kind} layer cannot follow a dense layer or gap")
         if kind == "dense":
-            model.add(keras.layers.Dense(spec["units"], activation=spec.get("activation", "relu")))
-        elif kind == "conv":
-            if flat:
-                raise ValueError("a convolution cannot follow a dense layer")
-            conv = keras.layers.Conv2D(
+            activation = spec.get("activation", "relu")
+            model.add(keras.layers.Dense(spec["units"], activation=activation, dtype=dtype))
+        elif kind in ("conv", "sepconv"):
+            convolution = keras.layers.Conv2D if kind == "conv" else keras.layers.SeparableConv2D
+            conv = convolution(
                 spec["filters"],
                 spec.get("kernel", 3),
+                strides=spec.get("stride", 1),
                 activation=spec.get("activation", "relu"),
                 padding=spec.get("padding", "valid"),
+                dtype=dtype,
             )
             _add_shrinking(model, conv, input_shape)
+        elif kind == "gap":  # one average per channel: no flattening, few weights after it
+            model.add(keras.layers.GlobalAveragePooling2D(dtype=dtype))
+            flat = True
         elif kind == "pool":
-            _add_shrinking(model, keras.layers.MaxPooling2D(spec.get("size", 2)), input_shape)
+            pool = keras.layers.MaxPooling2D(spec.get("size", 2), dtype=dtype)
+            _add_shrinking(model, pool, input_shape)
         elif kind == "dropout":
-            model.add(keras.layers.Dropout(spec.get("rate", 0.5)))
+            model.add(keras.layers.Dropout(spec.get("rate", 0.5), dtype=dtype))
         elif kind == "batchnorm":
             # momentum 0.9, not 0.99: a run of a few hundred steps must end with usable averages
-            model.add(keras.layers.BatchNormalization(momentum=0.9))
+            model.add(keras.layers.BatchNormalization(momentum=0.9, dtype=dtype))
         elif kind == "augment":  # active while training only; inference sees the image as is
-            if spec.get("flip"):
+            if spec.get("flip") is True or (spec.get("flip") == "auto" and mirror):
                 model.add(keras.layers.RandomFlip("horizontal"))
             if spec.get("shift"):
                 model.add(
@@ -73,18 +94,26 @@ def build_network(layers, input_shape=(28, 28, 1), classes: int = 10, seed: int 
         else:
             raise ValueError(f"unknown layer type {kind!r}")
     if not flat:
-        model.add(keras.layers.Flatten())
-    model.add(keras.layers.Dense(classes, activation="softmax"))
+        model.add(keras.layers.Flatten(dtype=dtype))
+    model.add(keras.layers.Dense(classes, activation="softmax", dtype="float32"))
     return model
+
+
+LAYER_HELP = (
+    "dense N [act], conv NxK [act] [same] [stride S], sepconv NxK [act] [same] [stride S], "
+    "pool [N], gap, dropout R, batchnorm or augment [flip|auto] [shift F]"
+)
 
 
 def parse_layers(text: str) -> list[dict]:
     """Layer specs from a short text, items separated by commas or new lines:
 
-    ``dense 300 tanh``, ``conv 32x5 relu`` (filters x kernel, kernel 3 if left out; ``same`` at
-    the end keeps the size), ``pool`` or ``pool 2``, ``dropout 0.25``, ``batchnorm``,
-    ``augment flip shift 0.1`` (random mirror and shift while training). ValueError names the bad
-    item.
+    ``dense 300 tanh``, ``conv 32x5 relu`` (filters x kernel, kernel 3 if left out; ``same`` keeps
+    the size, ``stride 2`` halves it), ``sepconv 64x3`` (the same as a depthwise-separable
+    convolution), ``pool`` or ``pool 2``, ``gap`` (global average pooling), ``dropout 0.25``,
+    ``batchnorm``, ``augment flip shift 0.1`` (random mirror and shift while training; ``auto``
+    instead of ``flip`` mirrors only where the data allows it, see ``mirrors_suit``; ``augment``
+    alone is an explicit none). ValueError names the bad item.
     """
     layers = []
     for item in [part.strip() for part in text.replace("\n", ",").split(",") if part.strip()]:
@@ -93,40 +122,55 @@ def parse_layers(text: str) -> list[dict]:
         try:
             if kind == "dense":
                 layers.append(dense(int(args[0]), _activation(args[1:])))
-            elif kind == "conv":
-                filters, _, kernel = args[0].partition("x")
-                same = args[-1] == "same"
-                spec = {
-                    "type": "conv",
-                    "filters": int(filters),
-                    "kernel": int(kernel or 3),
-                    "activation": _activation(args[1 : len(args) - same]),
-                }
-                layers.append({**spec, "padding": "same"} if same else spec)
-            elif kind == "pool":
+            elif kind in ("conv", "sepconv"):
+                layers.append(_convolution(kind, args))
+            elif kind == "pool" and len(args) <= 1:
                 layers.append({"type": "pool", "size": int(args[0]) if args else 2})
             elif kind == "dropout":
                 layers.append({"type": "dropout", "rate": float(args[0])})
-            elif kind == "batchnorm" and not args:
-                layers.append({"type": "batchnorm"})
+            elif kind in ("batchnorm", "gap") and not args:
+                layers.append({"type": kind})
             elif kind == "augment":
                 layers.append(_augment(args))
             else:
                 raise ValueError
         except (ValueError, IndexError):
             raise ValueError(
-                f"cannot read {item!r}: use dense N [act], conv NxK [act] [same], pool, "
-                f"dropout R, batchnorm or augment [flip] [shift F]; activations: "
-                f"{', '.join(ACTIVATIONS)}"
+                f"cannot read {item!r}: use {LAYER_HELP}; activations: {', '.join(ACTIVATIONS)}"
             ) from None
     return layers
 
 
+def _convolution(kind: str, words: list[str]) -> dict:
+    filters, _, kernel = words[0].partition("x")
+    options = words[1:]
+    stride = 1
+    if "stride" in options:
+        at = options.index("stride")
+        stride = int(options[at + 1])
+        options = options[:at] + options[at + 2 :]
+    same = bool(options) and options[-1] == "same"
+    spec = {
+        "type": kind,
+        "filters": int(filters),
+        "kernel": int(kernel or 3),
+        "activation": _activation(options[: len(options) - same]),
+    }
+    if min(spec["filters"], spec["kernel"], stride) < 1:
+        raise ValueError(words)
+    if same:
+        spec["padding"] = "same"
+    if stride != 1:
+        spec["stride"] = stride
+    return spec
+
+
 def _augment(words: list[str]) -> dict:
-    spec = {"type": "augment", "flip": "flip" in words, "shift": 0.0}
+    flip = "auto" if "auto" in words else "flip" in words
+    spec = {"type": "augment", "flip": flip, "shift": 0.0}
     if "shift" in words:
         spec["shift"] = float(words[words.index("shift") + 1])
-    if len(words) != spec["flip"] + 2 * ("shift" in words) or not 0 <= spec["shift"] < 0.5:
+    if len(words) != bool(flip) + 2 * ("shift" in words) or not 0 <= spec["shift"] < 0.5:
         raise ValueError(words)
     return spec
 
@@ -146,18 +190,20 @@ def describe_layers(layers) -> str:
         kind = spec["type"]
         if kind == "dense":
             parts.append(f"dense {spec['units']} {spec.get('activation', 'relu')}")
-        elif kind == "conv":
+        elif kind in ("conv", "sepconv"):
             same = " same" if spec.get("padding") == "same" else ""
+            stride = f" stride {spec['stride']}" if spec.get("stride", 1) != 1 else ""
             parts.append(
-                f"conv {spec['filters']}x{spec.get('kernel', 3)} "
-                f"{spec.get('activation', 'relu')}{same}"
+                f"{kind} {spec['filters']}x{spec.get('kernel', 3)} "
+                f"{spec.get('activation', 'relu')}{same}{stride}"
             )
         elif kind == "pool":
             parts.append(f"pool {spec.get('size', 2)}")
         elif kind == "dropout":
             parts.append(f"dropout {spec.get('rate', 0.5)}")
         elif kind == "augment":
-            words = ["augment"] + ["flip"] * bool(spec.get("flip"))
+            flip = spec.get("flip")
+            words = ["augment"] + (["auto"] if flip == "auto" else ["flip"] * bool(flip))
             parts.append(" ".join(words + [f"shift {spec['shift']}"] * bool(spec.get("shift"))))
         else:
             parts.append(kind)

@@ -147,10 +147,12 @@ class NetworkForm(QGroupBox):
         self.stop_button.setEnabled(False)
         self.layers = QLineEdit()
         self.layers.setToolTip(
-            "Comma-separated: dense N [act], conv NxK [act] [same], pool, "
-            "dropout R, batchnorm, augment [flip] [shift F]. Activations: "
+            f"Comma-separated: {networks.LAYER_HELP}. Activations: "
             + ", ".join(networks.ACTIVATIONS)
-            + ". A softmax output layer is added."
+            + ". A softmax output layer is added. sepconv is a depthwise-separable convolution, "
+            "gap a global average pooling. augment auto mirrors images while training where a "
+            "mirror image keeps its class (clothes) and not for digits; augment flip always, "
+            "augment alone never."
         )
         self.optimizer = QComboBox()
         self.optimizer.addItems(lab.OPTIMIZERS)

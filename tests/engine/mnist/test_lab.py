@@ -161,7 +161,7 @@ def test_augment_and_same_padding_round_trip_and_augment_only_acts_while_trainin
     flipped = keras.Sequential(augmenting)
     np.testing.assert_array_equal(np.asarray(flipped(x, training=False)), x)
     assert not np.allclose(np.asarray(flipped(x, training=True)), x)
-    with pytest.raises(ValueError, match="augment \\[flip\\]"):
+    with pytest.raises(ValueError, match="augment \\[flip\\|auto\\]"):
         lab.parse_layers("augment spin")
 
 
