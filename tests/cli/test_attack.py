@@ -5,6 +5,7 @@ written."""
 import json
 import math
 
+import keras
 import numpy as np
 import pytest
 from PIL import Image
@@ -156,3 +157,29 @@ def test_an_existing_png_is_replaced_only_with_force(tmp_path, workspace, colour
     assert attack(workspace, "colours", path, *command, "--force") == 0
     assert np.abs(photos.decode(there).astype(int) - clean).max() == 4
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # no scratch
+
+
+def test_a_gray_network_gets_a_gray_png_that_it_reads_as_attacked(tmp_path, workspace, capsys):
+    # An MNIST-lab-style network: 'mnist' preprocessing, (255 - gray) / 255, one channel. It
+    # says "ink" when the mean it reads is over one half, so a gray 100 photo is ink (0.61).
+    inputs = keras.Input((8, 8, 1))
+    pooled = keras.layers.GlobalAveragePooling2D()(inputs)
+    model = keras.Model(inputs, keras.layers.Dense(2, activation="softmax", name="out")(pooled))
+    model.get_layer("out").set_weights(
+        [np.array([[20.0, -20.0]], "float32"), np.array([-10.0, 10.0], "float32")]
+    )
+    info = workspace.save_model(model, ["ink", "paper"], (8, 8), "mnist", "gray")
+    path = tmp_path / "in.png"
+    Image.fromarray(np.full((8, 8), 100, np.uint8)).save(path)
+    (tmp_path / "out").mkdir()
+    written = tmp_path / "out" / "a.png"
+    command = ["--method", "fgsm", "--eps", "40", "--out", str(written)]
+    assert attack(workspace, "gray", path, *command) == 0
+    line = json.loads(capsys.readouterr().out)
+    assert [line["clean"][0][0], line["adversarial"][0][0]] == ["ink", "paper"]
+    with Image.open(written) as png:
+        assert png.mode == "L" and png.size == (8, 8)
+        np.testing.assert_array_equal(np.asarray(png), 140)  # lighter: less ink, as a photo
+    assert line["linf"] == 40
+    status = main.main(["classify", "--images", str(written.parent), "--model", str(info.path)])
+    assert status == 0 and json.loads(capsys.readouterr().out)["top"][0][0] == "paper"
