@@ -84,15 +84,20 @@ def open_model(spec: str, weights: str | None, workspace: Workspace):
 
 
 def class_index(text: str, target: Target) -> int:
-    """--target as a class index of ``target``: a class name (exact, else the one that matches
-    ignoring case), else an index; BadInput naming what the model has."""
+    """--target as a class index of ``target``: a class name (exact, else ignoring case), else
+    an index; BadInput naming what the model has, or the indices of a name that several classes
+    share (ImageNet has two cranes)."""
     names = target.class_names
     text = text.strip()
-    if text in names:
-        return names.index(text)
-    folded = [i for i, name in enumerate(names) if name.lower() == text.lower()]
-    if len(folded) == 1:
-        return folded[0]
+    exact = [i for i, name in enumerate(names) if name == text]
+    found = exact or [i for i, name in enumerate(names) if name.lower() == text.lower()]
+    if len(found) == 1:
+        return found[0]
+    if found:
+        raise BadInput(
+            f"--target {text!r} names {len(found)} classes of {target.name} "
+            f"({', '.join(map(str, found))}): give the index of the one you mean"
+        )
     if re.fullmatch(r"[0-9]+", text) and int(text) < len(names):
         return int(text)
     shown = ", ".join(names[:10]) + (", ..." if len(names) > 10 else "")

@@ -12,6 +12,7 @@ from PIL import Image
 
 import main
 from engine.data import photos
+from tests.helpers.models import colour_model
 
 
 def picture(folder, red=0, green=0, blue=0, name="in.png"):
@@ -145,6 +146,15 @@ def test_each_refusal_is_one_sentence_and_writes_nothing(
     assert said in err and "Traceback" not in err
     assert len([line for line in err.splitlines() if "error:" in line]) == 1
     assert list(out.iterdir()) == []
+
+
+def test_a_target_name_that_several_classes_share_asks_for_the_index(tmp_path, workspace, capsys):
+    workspace.save_model(colour_model(), ["red", "green", "RED"], (32, 32), "unit", "shouty")
+    path, _ = picture(tmp_path, red=120, blue=110)
+    assert attack(workspace, "shouty", path, "--method", "fgsm", "--target", "Red") == 2
+    assert "'Red' names 2 classes of shouty (0, 2): give the index" in capsys.readouterr().err
+    assert attack(workspace, "shouty", path, "--method", "fgsm", "--target", "RED") == 0
+    assert json.loads(capsys.readouterr().out)["target"] == {"index": 2, "name": "RED"}
 
 
 def test_an_existing_png_is_replaced_only_with_force(tmp_path, workspace, colour_info, capsys):
