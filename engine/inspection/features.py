@@ -107,8 +107,11 @@ def ascent_gradient(
         )
 
     compiled = inspector.compiled(key, build)
-    width = inspector.classes if target.layer is None else inspector.layer(target.layer).shape[-1]
-    onehot = one_hot(target.index, int(width))
+    if target.layer is None:
+        onehot = one_hot(target.index, inspector.classes)
+    else:
+        width = int(inspector.layer(target.layer).shape[-1])
+        onehot = one_hot(target.index, width, f"{target.layer} channel")
     return lambda pixels: compiled(pixels, onehot)
 
 

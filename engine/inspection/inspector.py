@@ -299,11 +299,12 @@ class Inspector:
         return (magnitude / peak if peak > 0 else magnitude).astype(np.float32), class_index
 
 
-def one_hot(index: int, size: int) -> np.ndarray:
+def one_hot(index: int, size: int, what: str = "class") -> np.ndarray:
     """A float32 vector with 1 at ``index``: how a class or channel reaches a compiled gradient
-    (an argument, not a traced constant, so another one compiles nothing)."""
+    (an argument, not a traced constant, so another one compiles nothing). BadInput, naming
+    ``what`` was asked for, when there is no such index."""
     if not 0 <= index < size:
-        raise BadInput(f"there is no class or channel {index}: this one has {size} (0-{size - 1})")
+        raise BadInput(f"there is no {what} {index}: pick one of 0-{size - 1}")
     return np.eye(size, dtype=np.float32)[index]
 
 

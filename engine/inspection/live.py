@@ -1,10 +1,11 @@
 """Inspection on the live stream: throttled probes for Grad-CAM and activations, and their paint.
 
 Probes run on the stream's inference thread after the classifier (``LiveStream.set_probe``).
-Grad-CAM costs an eager forward pass (about 0.3 s for MobileNetV2 on this project's 2-core CPU,
-bench/inspect_cost.py), so a probe recomputes at most every ``interval`` seconds and hands back
-its previous answer in between: labels keep their rate and the video,
-on its own thread, never waits.
+Grad-CAM is compiled once per model and layer (``Inspector.grad_cam``): about one classification
+for MobileNetV2's last maps, against 6x when it ran eagerly (BENCHMARKS.md, "Inspect:
+gradients"); its first call compiles, a pause of a few seconds for the labels only. A probe
+recomputes at most every ``interval`` seconds and hands back its previous answer in between:
+labels keep their rate and the video, on its own thread, never waits.
 """
 
 from __future__ import annotations
@@ -64,7 +65,7 @@ class LiveHeat:
     input_size: tuple[int, int]
 
 
-def grad_cam_probe(class_index: int | None = None, interval: float = 0.5) -> Throttled:
+def grad_cam_probe(class_index: int | None = None, interval: float = 0.25) -> Throttled:
     """A probe giving the live classifier's Grad-CAM (top class unless ``class_index``)."""
 
     def probe(image, classifier) -> LiveHeat | None:

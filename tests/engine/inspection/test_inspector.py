@@ -339,7 +339,7 @@ def test_grad_cam_and_saliency_compile_once_per_layer_and_equal_the_eager_gradie
         np.testing.assert_allclose(saliency, magnitude / magnitude.max(), rtol=1e-4, atol=1e-5)
     inspector.saliency(second)
     assert inspector.traces == 3 * compiles()
-    with pytest.raises(BadInput, match="no class or channel 2: this one has 2"):
+    with pytest.raises(BadInput, match="there is no class 2: pick one of 0-1"):
         inspector.grad_cam(first, 2)
 
 
@@ -359,3 +359,5 @@ def test_feature_visualization_compiles_its_objective_once_per_layer(fixed, kind
     for index in (2, 3):  # whole ascents, another channel each: nothing compiles again
         visualize(inspector, Target(index, prefix + "c2"), preprocess, steps=3)
     assert inspector.traces == 2 * compiles()
+    with pytest.raises(BadInput, match=f"there is no {prefix}c2 channel 8: pick one of 0-7"):
+        visualize(inspector, Target(8, prefix + "c2"), preprocess, steps=1)
