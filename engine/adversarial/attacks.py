@@ -113,6 +113,9 @@ class Target:
     paper) is attacked in the network's own polarity: ``flipped`` is set, a pixel is 255 minus
     the frame's gray and reaches the network as pixel / 255, so every picture of the attack is
     drawn white on black, as the network sees it and as the IDX files store the digits.
+
+    Its gradients are compiled on first use, once per objective, and kept in ``compiled``:
+    every attack step, eps, class and frame after that reuses them (keep one Target per model).
     """
 
     def __init__(
@@ -130,20 +133,21 @@ class Target:
         # e.g. 'mnist': dark-on-light frames become white-on-black
         self.inverts = affine is not None and bool(affine[0].sum() < 0)
         self.flipped = channels == 1 and self.inverts
-        self.linear = None
+        self.linear = self.offset = None
         if affine is None:
             self.preprocess = preprocess
         else:
             a, b = affine
             if self.flipped:  # preprocess(255 - q) == q @ -a + (b + 255 a)
                 a, b = -a, (b + 255.0 * a.sum(axis=0)).astype(np.float32)
-            self.linear = a
+            self.linear, self.offset = a, b
             self.preprocess = lambda x: ops.add(ops.einsum("nhwc,cd->nhwd", x, a), b)
         self._logits = _logits_function(model)
         self.classes = int(np.prod(model.output_shape[1:])) or 1
         self.classes = 2 if self.classes == 1 else self.classes
         self.class_names = list(class_names or [str(i) for i in range(self.classes)])
         self.compiled: dict = {}  # objective name -> backend.CompiledGradient, built on first use
+        self._forward = None  # the model's compiled forward call, built on first use
 
     @classmethod
     def from_classifier(cls, classifier) -> Target:
@@ -171,11 +175,22 @@ class Target:
     def probabilities(self, x: np.ndarray, batch_size: int = 128) -> np.ndarray:
         """Softmax probabilities (N, classes) for pixel images, as numpy."""
         x = np.asarray(x, np.float32)
-        out = [
-            ops.convert_to_numpy(ops.softmax(self.logits(x[i : i + batch_size]), axis=-1))
-            for i in range(0, len(x), batch_size)
-        ]
+        out = [self._probabilities(x[i : i + batch_size]) for i in range(0, len(x), batch_size)]
         return np.concatenate(out) if out else np.zeros((0, self.classes), np.float32)
+
+    def _probabilities(self, x: np.ndarray) -> np.ndarray:
+        if self.linear is None:
+            return ops.convert_to_numpy(ops.softmax(self.logits(x), axis=-1))
+        # An affine preprocessing is applied in numpy and the model runs compiled: an eager call
+        # costs several times more (each frame of the live probe is classified twice).
+        if self._forward is None:
+            self._forward = backend.compiled_forward(self.model)
+        p = self._forward(np.einsum("nhwc,cd->nhwd", x, self.linear) + self.offset)
+        p = np.asarray(p, np.float32).reshape(len(x), -1)
+        if p.shape[-1] == 1:  # one sigmoid unit: two classes
+            p = np.concatenate([1.0 - p, p], axis=-1)
+        p = np.maximum(p, 1e-12)  # the softmax of the log-probabilities that the logits are
+        return p / p.sum(axis=-1, keepdims=True)
 
     def predict(self, x: np.ndarray) -> np.ndarray:
         return self.probabilities(x).argmax(axis=-1)

@@ -102,3 +102,20 @@ def test_the_live_probe_compiles_once_for_every_frame_and_new_spec():
             probe.spec = AttackSpec("PGD L∞", 12.0, steps=3)
         assert probe(frame, classifier)["stats"]["linf"] <= (4 if i < 3 else 12)
     assert probe.target(classifier).compiled["objective"].traces == ONCE
+
+
+def test_probabilities_from_the_compiled_forward_are_the_softmax_of_the_logits():
+    keras.utils.set_random_seed(4)
+    x = pixels(5, seed=4)
+    heads = {
+        "softmax": keras.layers.Dense(4, activation="softmax"),
+        "one sigmoid unit": keras.layers.Dense(1, activation="sigmoid"),
+        "plain probabilities": keras.layers.Dense(3, activation="sigmoid"),
+    }
+    for head in heads.values():
+        model = keras.Sequential([keras.Input((6, 6, 3)), keras.layers.Flatten(), head])
+        target = Target(model, zoo.preprocessing("mobilenet_v2"), (6, 6))
+        expected = keras.ops.convert_to_numpy(keras.ops.softmax(target.logit_values(x)))
+        got = target.probabilities(x, batch_size=2)  # batches of 2, 2 and 1
+        np.testing.assert_allclose(got, expected, rtol=1e-4, atol=1e-6)
+        assert got.shape == (5, target.classes) and np.allclose(got.sum(axis=1), 1.0)
