@@ -3,9 +3,14 @@
     python bench/adversarial.py --backend torch
     python bench/adversarial.py --train 60000 --epochs 10 --test 10000   # the full course run
 
+    python bench/adversarial.py --backend jax --no-curve               # the speed tables only
+
 Prints seconds per FGSM and per 10-step PGD image (batch of one, and per image in a batch of
-100 for LeNet-5) for MobileNetV2 (weights=None, 224x224) and the LeNet-5 preset (28x28), then
-trains LeNet-5 on Fashion-MNIST and prints its accuracy under FGSM and PGD at a few eps.
+100 for LeNet-5) for MobileNetV2 (weights=None, 224x224) and the LeNet-5 preset (28x28), each
+with the eager gradient the attacks used before (``EagerTarget``: a GradientTape, or under JAX a
+gradient traced afresh at every call) and with the compiled one they use now, and their ratio;
+then DeepFool's candidate gradients as one tiled call against one call per class; then trains
+LeNet-5 on Fashion-MNIST and prints its accuracy under FGSM and PGD at a few eps.
 """
 
 from __future__ import annotations
@@ -19,20 +24,59 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+import numpy as np
+
 from engine import backend
 
 
-def seconds_per_image(target, x, spec, repeats: int) -> float:
-    from engine.adversarial.attacks import run_attack
+def seconds_per_image(targets, x, spec, repeats: int) -> list[float]:
+    """Median seconds per image of ``spec`` for each target, their timed runs interleaved so
+    that other jobs on the machine slow each one alike."""
+    from engine.adversarial.attacks import AttackSpec, run_attack
 
-    labels = target.predict(x)
-    run_attack(target, x, labels, spec)  # warm-up: tracing, first allocations
-    times = []
+    labels = targets[0].predict(x)
+    for target in targets:  # warm-up: tracing, first allocations
+        run_attack(target, x, labels, AttackSpec("FGSM", spec.eps))
+    times = [[] for _ in targets]
+    for _ in range(repeats):
+        for target, kept in zip(targets, times, strict=True):
+            start = time.perf_counter()
+            run_attack(target, x, labels, spec)
+            kept.append(time.perf_counter() - start)
+    return [statistics.median(kept) / len(x) for kept in times]
+
+
+def eager_target(target):
+    """``target`` with the gradient the attacks took before they were compiled: the same
+    objective through ``backend.value_and_grad``, taped (or traced, under JAX) at every call."""
+    import copy
+
+    eager = copy.copy(target)
+    eager.compiled = {}
+
+    def gradient(objective, x, *args):
+        fn = {"objective": eager.objective, "class": eager.class_score}[objective]
+        return backend.value_and_grad(lambda t: fn(t, *args), x)[1]
+
+    eager.gradient = gradient
+    return eager
+
+
+def candidate_gradients(target, x, classes: int, repeats: int) -> tuple[float, float]:
+    """Seconds for DeepFool's ``classes`` gradients of one image: one tiled call, one per class."""
+    tiled, rows = np.repeat(x[:1], classes, axis=0), np.arange(classes)
+    target.class_gradient(tiled, rows)  # warm-up: tracing, allocations
+    target.class_gradient(x[:1], rows[:1])
+    one, each = [], []
     for _ in range(repeats):
         start = time.perf_counter()
-        run_attack(target, x, labels, spec)
-        times.append(time.perf_counter() - start)
-    return statistics.median(times) / len(x)
+        target.class_gradient(tiled, rows)
+        one.append(time.perf_counter() - start)
+        start = time.perf_counter()
+        for c in rows:
+            target.class_gradient(x[:1], [c])
+        each.append(time.perf_counter() - start)
+    return statistics.median(one), statistics.median(each)
 
 
 def main() -> int:
@@ -43,11 +87,11 @@ def main() -> int:
     parser.add_argument("--test", type=int, default=1000, help="test images attacked")
     parser.add_argument("--eps", default="0,2,4,8,16,32", help="0-255 pixel units")
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--no-curve", action="store_true", help="the speed tables only")
     args = parser.parse_args()
     backend.select(args.backend)
 
     import keras
-    import numpy as np
 
     from engine.adversarial.attacks import AttackSpec, Target
     from engine.adversarial.robustness import robustness_curve
@@ -79,16 +123,30 @@ def main() -> int:
             [1, 100],
         ),
     ]
-    print("| Network | batch | FGSM s/image | PGD-10 s/image |\n|---|---:|---:|---:|")
+    print(
+        "| Network | batch | FGSM eager | FGSM compiled | ratio | PGD-10 eager | PGD-10 compiled "
+        "| ratio |\n|---|---:|---:|---:|---:|---:|---:|---:|"
+    )
     for title, target, images, batches in networks:
         for batch in batches:
             x = images[:batch].astype(np.float32)
-            repeats = args.repeats if batch == 1 else 1
-            print(
-                f"| {title} | {batch} | {seconds_per_image(target, x, fgsm, repeats):.4f} | "
-                f"{seconds_per_image(target, x, pgd, repeats):.4f} |",
-                flush=True,
-            )
+            cells = []
+            for spec in (fgsm, pgd):
+                eager, compiled = seconds_per_image(
+                    [eager_target(target), target], x, spec, args.repeats
+                )
+                cells.append(f"{eager:.4f} | {compiled:.4f} | {eager / compiled:.1f}x")
+            print(f"| {title} | {batch} | {' | '.join(cells)} |", flush=True)
+
+    title, target, images, _ = networks[0]
+    one, each = candidate_gradients(target, images.astype(np.float32), 11, args.repeats)
+    print(
+        f"\nDeepFool's 11 class gradients of one image, {title}: {one:.3f} s in one tiled call, "
+        f"{each:.3f} s in 11 calls ({each / one:.1f}x)",
+        flush=True,
+    )
+    if args.no_curve:
+        return 0
 
     start = time.perf_counter()
     result = lab.train(
