@@ -102,9 +102,10 @@ class DataBox(QGroupBox):
 class NetworkForm(QGroupBox):
     """The network and how to train it; a preset fills the form in, any edit makes it custom.
 
-    Epochs and batch size are how long and how a person wants to train: a preset sets them only
-    while they still hold the previous preset's values, and the preset's own count is shown
-    beside Epochs either way."""
+    Epochs, batch size and time budget are how long and how a person wants to train: a preset
+    sets them only while they still hold the previous preset's values (a challenge preset's
+    budget is the challenge's it was made for), and the preset's own count is shown beside
+    Epochs either way. A preset's precision (bfloat16 or float32) goes with it."""
 
     def __init__(self, parent=None):
         super().__init__("Network", parent)
@@ -213,6 +214,8 @@ class NetworkForm(QGroupBox):
             self.epochs.setValue(preset.epochs)
         if before is None or self.batch.value() == before.batch_size:
             self.batch.setValue(preset.batch_size)
+        if before is None or self.budget.value() == before.budget:  # a challenge entry's own
+            self.budget.setValue(preset.budget)
         self._filled = preset
         self.epochs_hint.setText(f"preset: {preset.epochs}")
         self.epochs_hint.setToolTip(
@@ -266,4 +269,5 @@ class NetworkForm(QGroupBox):
             "title": title,
             "schedule": self.schedule.currentText(),
             "time_limit": 60 * self.budget.value() or None,
+            "precision": lab.PRESETS[self.preset.currentData()].precision,
         }

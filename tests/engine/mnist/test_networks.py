@@ -124,3 +124,35 @@ def test_the_challenge_presets_mirror_by_data_and_the_course_presets_never_augme
             assert "challenge" in preset.note.lower() and preset.schedule == "cosine"
         else:
             assert not augments, key  # the course's numbers are without augmentation
+
+
+def test_each_budget_has_a_challenge_preset_that_builds_for_28x28_images():
+    chosen = {minutes: lab.challenge_preset(minutes) for minutes in (0.5, 1, 3, 5, 15, 60)}
+    budgets = {minutes: lab.PRESETS[key].budget for minutes, key in chosen.items()}
+    assert budgets[1] == 1 and budgets[5] == 5 and budgets[15] == budgets[60] == 15
+    assert budgets[0.5] == 1 and budgets[3] == 1  # the largest budget that fits, else the least
+    for key in set(chosen.values()):
+        preset = lab.PRESETS[key]
+        dtype = None if preset.precision == "float32" else preset.precision
+        model = networks.build_network(preset.layers, (28, 28, 1), dtype=dtype, mirror=True)
+        assert model.output_shape == (None, 10) and model.count_params() == preset.parameters
+        assert "RandomFlip" in kinds(model)
+        out = model(np.zeros((1, 28, 28, 1), np.float32))
+        assert np.asarray(out).sum() == pytest.approx(1.0, abs=1e-3)
+
+
+def test_a_bfloat16_run_hands_back_a_float32_model_with_its_weights(tmp_path):
+    data = datasets.load_idx_folder(write_idx_folder(tmp_path / "d", n_train=64, n_test=16))
+    layers = networks.parse_layers("conv 8x3 stride 2, batchnorm, dense 16")
+    result = lab.train(
+        layers, {"name": "adam"}, data, epochs=1, batch_size=32, precision="mixed_bfloat16"
+    )
+    model = result.model
+    assert {layer.compute_dtype for layer in model.layers} == {"float32"}
+    x = lab.prepare(data.x_test)
+    np.testing.assert_array_equal(lab.predict_classes(model, data.x_test), result.predicted)
+    model.save(tmp_path / "m.keras")  # what the lab saves for the other tabs
+    again = keras.saving.load_model(tmp_path / "m.keras")
+    np.testing.assert_allclose(again.predict(x, verbose=0), model.predict(x, verbose=0), atol=1e-6)
+    fresh = networks.build_network(layers)
+    assert not np.allclose(fresh.layers[0].get_weights()[0], model.layers[0].get_weights()[0])

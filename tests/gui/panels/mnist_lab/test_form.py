@@ -71,3 +71,14 @@ def test_the_layer_editor_explains_the_new_kinds(panel):
         text = panel.layers.text()
         assert networks.describe_layers(lab.parse_layers(text)) == text
         assert text == networks.describe_layers(lab.PRESETS[key].layers)
+
+
+def test_a_challenge_preset_sets_its_budget_until_the_person_sets_another(panel):
+    panel.preset.setCurrentIndex(panel.preset.findData(lab.challenge_preset(5)))
+    assert panel.budget.value() == 5
+    assert panel.form.options("t")["precision"] == lab.PRESETS[lab.challenge_preset(5)].precision
+    panel.preset.setCurrentIndex(panel.preset.findData("lenet5"))
+    assert panel.budget.value() == 0  # still the challenge's: a course preset has none
+    panel.budget.setValue(3)
+    panel.preset.setCurrentIndex(panel.preset.findData(lab.challenge_preset(1)))
+    assert panel.budget.value() == 3  # the person's own budget stays
