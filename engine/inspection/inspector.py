@@ -247,13 +247,18 @@ class Inspector:
         return (cam / peak if peak > 0 else cam).astype(np.float32), class_index
 
     def _grad_cam_parts(self, path: str):
-        """(forward: batch -> [flattened maps at ``path``, class scores], gradient of the
-        one-hot class score with respect to the maps given (maps, input, one-hot))."""
+        """(forward: batch -> [flattened maps at ``path``, the model's output], gradient of the
+        one-hot class score with respect to the maps given (maps, input, one-hot)).
+
+        The forward ends at the model's output, whose top class is the scores' top class: the
+        scores of a softmax head read its kernel outside a layer call, which torch's traced
+        forward cannot freeze.
+        """
         import keras
 
         maps = self._tensors[path]
         flat = keras.ops.reshape(maps, (-1, int(np.prod(maps.shape[1:]))))
-        both = keras.Model(self._input, keras.ops.concatenate([flat, self._score], axis=-1))
+        both = keras.Model(self._input, keras.ops.concatenate([flat, self._output], axis=-1))
         return (
             backend.compiled_forward(both),
             backend.compiled_value_and_grad(
@@ -283,10 +288,9 @@ class Inspector:
         """Gradient saliency: |d score / d input|, maximum over channels, scaled to [0, 1]."""
         batch = np.asarray(batch[:1], np.float32)
 
-        def build():
-            scores = self.score_model()
-            gradient = _input_score(scores)
-            return backend.compiled_forward(scores), backend.compiled_value_and_grad(
+        def build():  # the forward for the top class: as in _grad_cam_parts, the output
+            gradient = _input_score(self.score_model())
+            return backend.compiled_forward(self.model), backend.compiled_value_and_grad(
                 gradient, self.model.variables
             )
 
