@@ -47,7 +47,7 @@ def test_choosing_a_preset_keeps_the_epochs_and_batch_a_person_typed(panel, qtbo
     panel.epochs.setValue(20)  # back at the preset's value: the next preset sets its own again
     panel.batch.setValue(128)
     choose(panel, "challenge")
-    assert panel.epochs.value() == 30 and panel.batch.value() == 256
+    assert panel.epochs.value() == 200 and panel.batch.value() == 128
 
 
 def test_the_form_does_not_move_when_data_loads(qtbot, workspace, tmp_path):
@@ -283,7 +283,7 @@ def test_the_challenge_preset_sets_its_batch_and_schedule_and_a_budget_stops_the
     panel, qtbot, monkeypatch
 ):
     choose(panel, "challenge")
-    assert panel.batch.value() == 256 and panel.schedule.currentText() == "cosine"
+    assert panel.batch.value() == 128 and panel.schedule.currentText() == "cosine"
     assert "1/5/15-minute" in panel.preset.toolTip()
     calls = []
 
@@ -296,7 +296,7 @@ def test_the_challenge_preset_sets_its_batch_and_schedule_and_a_budget_stops_the
     panel.train()
     qtbot.waitUntil(lambda: not panel.job.running, timeout=10000)
     assert calls[0]["schedule"] == "cosine" and calls[0]["time_limit"] == 60
-    assert calls[0]["batch_size"] == 256
+    assert calls[0]["batch_size"] == 128 and calls[0]["precision"] == "mixed_bfloat16"
 
 
 def test_shutdown_ends_a_run_at_once_and_saves_nothing(panel, qtbot, workspace):
