@@ -295,6 +295,19 @@ def pgd(
     return adversarial.astype(np.float32)
 
 
+def class_gradients(target: Target, x: np.ndarray, classes: np.ndarray) -> np.ndarray:
+    """The gradient of each example's logit for each of its ``classes`` (N, K), flattened:
+    (N, K, pixels). One call with each example tiled once per class, each row asking for its
+    own class, where that measured faster than a call per class (bench/adversarial.py,
+    MobileNetV2, 11 classes: 1.4x under TensorFlow, 4.5x under torch; 0.8x under JAX)."""
+    n, k = classes.shape
+    if backend.name() == "jax":
+        rows = [target.class_gradient(x, classes[:, j]).reshape(n, -1) for j in range(k)]
+        return np.stack(rows, axis=1)
+    tiled = np.repeat(x, k, axis=0)
+    return target.class_gradient(tiled, classes.reshape(-1)).reshape(n, k, -1)
+
+
 def deepfool(
     target: Target, x, *, steps: int = 50, overshoot: float = 0.02, candidates: int = 10
 ) -> np.ndarray:
@@ -306,8 +319,6 @@ def deepfool(
     original = logits.argmax(axis=-1)
     rows = np.arange(len(x))
     others = np.argsort(-logits, axis=-1)[:, 1 : 1 + candidates]
-    # Every class's gradient in one call: each example tiled once per class (its own first),
-    # each row asking for its class's logit; a batch of 11 costs less than 11 calls.
     classes = np.concatenate([original[:, None], others], axis=1)
     total = np.zeros_like(x)
     adversarial = x.copy()
@@ -316,8 +327,7 @@ def deepfool(
         active = logits.argmax(axis=-1) == original
         if not active.any():
             break
-        tiled = np.repeat(adversarial, classes.shape[1], axis=0)
-        grads = target.class_gradient(tiled, classes.reshape(-1)).reshape(*classes.shape, -1)
+        grads = class_gradients(target, adversarial, classes)
         w = grads[:, 1:] - grads[:, :1]
         f = logits[rows[:, None], others] - logits[rows, original][:, None]
         w_norm = np.maximum(np.linalg.norm(w, axis=2), 1e-12)
