@@ -136,7 +136,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     mnist.add_argument(
         "--preset",
         default="lenet5",
-        help="mlp-sgd, mlp-momentum, mlp-adadelta, mlp2-adadelta, lenet5, cnn or challenge",
+        help="mlp-sgd, mlp-momentum, mlp-adadelta, mlp2-adadelta, lenet5, cnn, or the challenge's "
+        "challenge-1, challenge-5, challenge (15 minutes)",
     )
     mnist.add_argument(
         "--dataset", default="fashion", help="fashion, mnist or a folder of IDX files"
@@ -150,7 +151,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     mnist.add_argument(
         "--minutes",
         type=real(0.0, 7 * 24 * 60, low_open=True),
-        help="a training time budget, as in the challenge",
+        help="a training time budget (default: a challenge preset's own budget, else none)",
     )
     mnist.add_argument(
         "--subset", type=whole(1), metavar="N", help="train on the first N images only"

@@ -89,6 +89,7 @@ def run(
             )
 
     cancel = threading.Event()
+    minutes = minutes or lab.PRESETS[preset].budget or None  # a challenge entry keeps its budget
     try:
         options = {"batch_size": batch_size} if batch_size else {}
         result = lab.train_preset(

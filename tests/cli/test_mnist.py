@@ -44,3 +44,23 @@ def test_headless_mnist_prints_the_course_row_and_saves_a_live_model(tmp_path, c
 def test_headless_mnist_refuses_an_unknown_preset(capsys):
     assert main.main(["mnist", "--preset", "resnet"]) == 2
     assert "Unknown preset 'resnet'" in capsys.readouterr().err
+
+
+def test_a_challenge_preset_keeps_its_own_time_budget_unless_minutes_say_otherwise(
+    tmp_path, monkeypatch
+):
+    from engine.mnist import lab
+
+    asked = []
+
+    def stop_here(key, data, **options):
+        asked.append((key, options.get("time_limit")))
+        raise KeyboardInterrupt  # the budget is all this test reads: train nothing
+
+    monkeypatch.setattr(lab, "train_preset", stop_here)
+    folder = write_idx_folder(tmp_path / "idx", n_train=30, n_test=10)
+    common = ["--dataset", str(folder), "--workspace", str(tmp_path / "ws")]
+    main.main(["mnist", "--preset", "challenge-5", *common])
+    main.main(["mnist", "--preset", "challenge-5", "--minutes", "2", *common])
+    main.main(["mnist", "--preset", "lenet5", *common])
+    assert asked == [("challenge-5", 300), ("challenge-5", 120), ("lenet5", None)]
