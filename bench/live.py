@@ -2,7 +2,7 @@
 
     python bench/live.py [--models MobileNetV2,MobileNetV3Small,ResNet50,NASNetLarge]
                          [--seconds 12] [--gui] [--soak SECONDS]
-    KERAS_BACKEND=torch python bench/live.py ...
+    KERAS_BACKEND=torch python bench/live.py [--course-on-worker] ...
 
 For each model (weights=None: weights do not change the speed) and each source mode (a 640x480
 video written here, played paced at 30 fps like a camera, and unpaced), it runs (a) a faithful
@@ -171,6 +171,17 @@ def engine_stream(
     return run
 
 
+def on_thread(function, worker: bool, *args):
+    """``function(*args)``, on a worker thread if ``worker``."""
+    if not worker:
+        return function(*args)
+    result = []
+    thread = threading.Thread(target=lambda: result.append(function(*args)))
+    thread.start()
+    thread.join()
+    return result[0]
+
+
 def matmul_rate(n: int = 2048, repeats: int = 8) -> float:
     """float32 matmul FLOP/s through the Keras backend on its default device."""
     import keras
@@ -252,6 +263,12 @@ def main() -> int:
     parser.add_argument("--modes", default="paced,unpaced")
     parser.add_argument("--gui", action="store_true", help="also measure the real window")
     parser.add_argument("--soak", type=float, metavar="SECONDS", help="only the memory soak")
+    parser.add_argument(
+        "--course-on-worker",
+        action="store_true",
+        help="run the course's loop on a worker thread too (under torch, calls on a loaded "
+        "machine's main thread were many times slower than the same calls on a worker)",
+    )
     args = parser.parse_args()
 
     folder = Path(tempfile.mkdtemp(prefix="bench-live-"))
@@ -262,7 +279,7 @@ def main() -> int:
     import keras
 
     name, device = backend.name(), backend.describe_device()
-    rate = matmul_rate()
+    rate = on_thread(matmul_rate, args.course_on_worker)
     print(
         f"# bench/live.py: Keras {keras.__version__}, backend {name}, device {device}, "
         f"{os.cpu_count()} CPUs"
@@ -291,7 +308,9 @@ def main() -> int:
                 else (lambda: sources.VideoFileSource(video))
             )
             label = "30 fps paced" if paced else "unpaced"
-            course = course_loop(model, entry, make(), args.seconds, label)
+            course = on_thread(
+                course_loop, args.course_on_worker, model, entry, make(), args.seconds, label
+            )
             ours = engine_stream(classifier, entry, make(), args.seconds, label, paced=False)
             engine_latencies += ours.latencies
             ratio = (ours.classified / ours.seconds) / max(course.classified / course.seconds, 1e-9)
