@@ -4,7 +4,9 @@ Every test runs on a flat model and on the same layers nested as fine-tuning nes
 model inside a functional model), under whichever Keras backend runs the tests.
 """
 
+import gc
 import threading
+import weakref
 
 import keras
 import numpy as np
@@ -361,3 +363,23 @@ def test_feature_visualization_compiles_its_objective_once_per_layer(fixed, kind
     assert inspector.traces == 2 * compiles()
     with pytest.raises(BadInput, match=f"there is no {prefix}c2 channel 8: pick one of 0-7"):
         visualize(inspector, Target(8, prefix + "c2"), preprocess, steps=1)
+
+
+def test_an_inspector_is_freed_by_reference_counting_after_its_gradients_ran(fixed):
+    """Its compiled objects close over sub-models, not over it: no cycle waits for the
+    collector, which the GUI runs only while no worker runs TensorFlow."""
+    model, prefix = fixed["nested"]
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        inspector = Inspector(model)
+        batch = square_image(np.random.default_rng(9), (4, 4))[None]
+        inspector.grad_cam(batch)
+        inspector.saliency(batch)
+        visualize(inspector, Target(0, prefix + "c1"), zoo.preprocessing("none"), steps=1)
+        freed = weakref.ref(inspector)
+        del inspector
+        assert freed() is None
+    finally:
+        if enabled:
+            gc.enable()
