@@ -126,6 +126,8 @@ class Target:
         class_names=None,
         channels: int = 3,
         name: str = "model",
+        *,
+        forward=None,
     ):
         self.model, self.name = model, name
         self.input_size, self.channels = tuple(input_size), channels
@@ -147,7 +149,9 @@ class Target:
         self.classes = 2 if self.classes == 1 else self.classes
         self.class_names = list(class_names or [str(i) for i in range(self.classes)])
         self.compiled: dict = {}  # objective name -> backend.CompiledGradient, built on first use
-        self._forward = None  # the model's compiled forward call, built on first use
+        # the model's compiled forward call (``backend.compiled_forward``): the one given, as a
+        # Classifier's already warmed up, or one built on first use
+        self._forward = forward
 
     @classmethod
     def from_classifier(cls, classifier) -> Target:
@@ -159,6 +163,8 @@ class Target:
             classifier.class_names,
             1 if reads_gray(classifier.preprocess) else 3,
             classifier.name,
+            # its compiled forward, already traced for a frame: a second would trace again
+            forward=getattr(classifier, "_forward", None),
         )
 
     def network_change(self, delta: np.ndarray) -> np.ndarray | None:

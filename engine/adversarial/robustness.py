@@ -217,7 +217,11 @@ def craft(
     probabilities = target.probabilities(x)[0]
     adversarial = quantize(run_attack(target, x, [int(probabilities.argmax())], spec, cancel)[0])
     perturbation, factor = amplified(clean, adversarial)
-    scores = target.probabilities(np.stack([adversarial, perturbation]).astype(np.float32))
+    # one image a call: the batch shape the forward call was compiled for (JAX and torch compile
+    # per shape)
+    scores = [
+        target.probabilities(p[None].astype(np.float32))[0] for p in (adversarial, perturbation)
+    ]
     names = target.class_names
     return Crafted(
         spec,

@@ -117,3 +117,15 @@ def test_probabilities_from_the_compiled_forward_are_the_softmax_of_the_logits()
         got = target.probabilities(x, batch_size=2)  # batches of 2, 2 and 1
         np.testing.assert_allclose(got, expected, rtol=1e-4, atol=1e-6)
         assert got.shape == (5, target.classes) and np.allclose(got.sum(axis=1), 1.0)
+
+
+def test_a_target_from_a_classifier_uses_its_compiled_forward():
+    model = small_target().model
+    classifier = Classifier(model, (6, 6), zoo.preprocessing("mobilenet_v2"), list("abcde"))
+    calls, forward = [], classifier._forward
+    classifier._forward = lambda batch: calls.append(len(batch)) or forward(batch)
+    target = Target.from_classifier(classifier)
+    x = pixels(3, seed=5)
+    expected = keras.ops.convert_to_numpy(keras.ops.softmax(target.logit_values(x)))
+    np.testing.assert_allclose(target.probabilities(x), expected, rtol=1e-4, atol=1e-6)
+    assert calls == [3]  # the classifier's call, already traced for frames, not a second one
