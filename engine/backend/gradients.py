@@ -66,8 +66,12 @@ class CompiledGradient:
 
     def __init__(self, fn: Callable, variables=()):
         self.fn, self.variables = fn, list(variables)
-        self.traces = 0
+        self._count = [0]  # traces, in a cell the compiled step can hold without holding self
         self._calls: dict = {}
+
+    @property
+    def traces(self) -> int:
+        return self._count[0]
 
     def __call__(self, x, *args) -> tuple[float, np.ndarray]:
         x = np.asarray(x, np.float32)
@@ -80,10 +84,16 @@ class CompiledGradient:
         return float(value), np.asarray(grad, dtype=np.float32)
 
     def counted(self, fn: Callable) -> Callable:
-        """``fn`` that counts its tracing: Python runs a compiled function's body only then."""
+        """``fn`` that counts its tracing: Python runs a compiled function's body only then.
+
+        It holds the count's cell, not ``self``: a compiled step stored in ``self`` that held
+        ``self`` would be a reference cycle, freed only by the cycle collector, and a TensorFlow
+        function freed that way on the GUI thread can deadlock with a thread running TensorFlow.
+        """
+        count = self._count
 
         def traced(*a):
-            self.traces += 1
+            count[0] += 1
             return fn(*a)
 
         return traced

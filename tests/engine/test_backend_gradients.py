@@ -115,3 +115,21 @@ def test_the_compiled_gradient_sees_weights_changed_after_it_was_built():
     after = compiled(x, onehot, np.float32(1.0))[1]
     # a zero first kernel leaves no path from the input: the gradient vanishes
     assert np.abs(before).max() > 1e-3 and np.abs(after).max() == 0.0
+
+
+def test_a_used_compiled_gradient_is_freed_by_reference_counting_alone():
+    # The window runs the cycle collector only when no worker is busy: a TensorFlow function
+    # in a reference cycle would be freed by it on the GUI thread, which can deadlock.
+    import gc
+    import weakref
+
+    model = _tiny_classifier()
+    compiled = backend.compiled_value_and_grad(_class_loss(model), model.variables)
+    compiled(np.ones((1, 5), np.float32), np.eye(3, dtype=np.float32)[[0]], np.float32(1.0))
+    gone = weakref.ref(compiled)
+    gc.disable()
+    try:
+        del compiled
+        assert gone() is None
+    finally:
+        gc.enable()
