@@ -5,7 +5,7 @@ description (``choice``), a compiled forward call (``forward``) or an input grad
 (``gradients``). Each backend has one small function per job.
 """
 
-from engine.backend.choice import BACKENDS, describe_device, name, select
+from engine.backend.choice import BACKENDS, describe_device, fast_bfloat16, name, select
 from engine.backend.forward import compiled_forward, compiles_per_shape
 from engine.backend.gradients import compiled_value_and_grad, value_and_grad
 
@@ -15,6 +15,7 @@ __all__ = [
     "compiled_value_and_grad",
     "compiles_per_shape",
     "describe_device",
+    "fast_bfloat16",
     "name",
     "select",
     "value_and_grad",

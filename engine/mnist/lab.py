@@ -8,6 +8,7 @@ SGD's decay as lr / (1 + decay * iterations)).
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable
@@ -16,9 +17,12 @@ from dataclasses import dataclass, field
 import keras
 import numpy as np
 
+from engine import backend
 from engine.data.datasets import FASHION_CLASSES, ImageSet
 from engine.mnist.networks import build_network, dense, parse_layers
 from engine.models.callbacks import CosineSchedule, ProgressCallback
+
+log = logging.getLogger(__name__)
 
 LOSSES = {"cross-entropy": "categorical_crossentropy", "square error": "mean_squared_error"}
 OPTIMIZERS = (
@@ -308,9 +312,13 @@ def train(
     hold the training curve within epochs (StepCurve). ``schedule="cosine"`` anneals the
     learning rate to zero over the epochs or the time limit, whichever ends first.
     ``augment auto`` in the layers mirrors images where ``mirrors_suit(data)``; ``precision``
-    is the Keras dtype policy of every layer but the output (``"mixed_bfloat16"``).
+    is the Keras dtype policy of every layer but the output (``"mixed_bfloat16"``, used only
+    where ``backend.fast_bfloat16()``: emulated bfloat16 is slower than float32).
     """
     cancel = cancel or threading.Event()
+    if precision == "mixed_bfloat16" and not backend.fast_bfloat16():
+        log.info("bfloat16 is not native here: training in float32")
+        precision = "float32"
     classes = len(data.class_names)
     model = build_network(
         layers,

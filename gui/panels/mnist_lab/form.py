@@ -269,5 +269,8 @@ class NetworkForm(QGroupBox):
             "title": title,
             "schedule": self.schedule.currentText(),
             "time_limit": 60 * self.budget.value() or None,
-            "precision": lab.PRESETS[self.preset.currentData()].precision,
+            # a preset's precision goes with its own network, not with layers edited from it
+            "precision": lab.PRESETS[self.preset.currentData()].precision
+            if title == lab.PRESETS[self.preset.currentData()].title
+            else "float32",
         }

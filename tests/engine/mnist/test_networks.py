@@ -156,3 +156,25 @@ def test_a_bfloat16_run_hands_back_a_float32_model_with_its_weights(tmp_path):
     np.testing.assert_allclose(again.predict(x, verbose=0), model.predict(x, verbose=0), atol=1e-6)
     fresh = networks.build_network(layers)
     assert not np.allclose(fresh.layers[0].get_weights()[0], model.layers[0].get_weights()[0])
+
+
+def test_bfloat16_is_asked_for_only_where_it_runs_natively(tmp_path, monkeypatch):
+    from engine import backend
+
+    data = datasets.load_idx_folder(write_idx_folder(tmp_path / "d", n_train=32, n_test=8))
+    built = []
+    real_build = lab.build_network
+    monkeypatch.setattr(
+        lab, "build_network", lambda *a, **k: built.append(k.get("dtype")) or real_build(*a, **k)
+    )
+    layers = networks.parse_layers("conv 4x3 stride 2, dense 8")
+    asked = {}
+    for native in (True, False):
+        monkeypatch.setattr(backend, "fast_bfloat16", lambda: native)
+        built.clear()
+        lab.train(
+            layers, {"name": "adam"}, data, epochs=1, batch_size=32, precision="mixed_bfloat16"
+        )
+        asked[native] = built[0]  # the network trained (its float32 copy may follow)
+    # emulated bfloat16 (a CPU without AVX512-BF16, a GPU before Ampere) is slower than float32
+    assert asked == {True: "mixed_bfloat16", False: None}

@@ -76,7 +76,10 @@ def test_the_layer_editor_explains_the_new_kinds(panel):
 def test_a_challenge_preset_sets_its_budget_until_the_person_sets_another(panel):
     panel.preset.setCurrentIndex(panel.preset.findData(lab.challenge_preset(5)))
     assert panel.budget.value() == 5
-    assert panel.form.options("t")["precision"] == lab.PRESETS[lab.challenge_preset(5)].precision
+    challenge = lab.PRESETS[lab.challenge_preset(5)]
+    assert panel.form.options(challenge.title)["precision"] == challenge.precision
+    # layers edited from the preset are the person's network: it trains in float32
+    assert panel.form.options("conv 8x3, dense 10")["precision"] == "float32"
     panel.preset.setCurrentIndex(panel.preset.findData("lenet5"))
     assert panel.budget.value() == 0  # still the challenge's: a course preset has none
     panel.budget.setValue(3)
