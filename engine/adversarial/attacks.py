@@ -145,6 +145,7 @@ class Target:
             self.linear, self.offset = a, b
             self.preprocess = lambda x: ops.add(ops.einsum("nhwc,cd->nhwd", x, a), b)
         self._logits = _logits_function(model)
+        self._pixel_logits = _pixel_logits(self._logits, self.preprocess)
         self.classes = int(np.prod(model.output_shape[1:])) or 1
         self.classes = 2 if self.classes == 1 else self.classes
         self.class_names = list(class_names or [str(i) for i in range(self.classes)])
@@ -176,7 +177,7 @@ class Target:
 
     def logits(self, x):
         """Backend tensor of pixels -> backend tensor of logits (differentiable)."""
-        return self._logits(self.preprocess(ops.cast(x, "float32")))
+        return self._pixel_logits(x)
 
     def probabilities(self, x: np.ndarray, batch_size: int = 128) -> np.ndarray:
         """Softmax probabilities (N, classes) for pixel images, as numpy."""
@@ -223,21 +224,42 @@ class Target:
 
     def objective(self, t, onehot, sign):
         """Summed cross-entropy of the ``onehot`` classes, times ``sign`` (-1: targeted)."""
-        z = self.logits(t)
-        log_p = z - ops.logsumexp(z, axis=-1, keepdims=True)
-        return ops.multiply(ops.negative(sign), ops.sum(ops.multiply(onehot, log_p)))
+        return _OBJECTIVES["objective"](self._pixel_logits)(t, onehot, sign)
 
     def class_score(self, t, onehot):
         """Summed logit of each example's ``onehot`` class."""
-        return ops.sum(ops.multiply(onehot, self.logits(t)))
+        return _OBJECTIVES["class"](self._pixel_logits)(t, onehot)
 
     def gradient(self, objective: str, x: np.ndarray, *args) -> np.ndarray:
         """Gradient with respect to ``x`` of ``objective`` ("objective" or "class"), compiled
         the first time it is asked for and kept in ``compiled``; ``args`` are its arrays."""
         if objective not in self.compiled:
-            fn = {"objective": self.objective, "class": self.class_score}[objective]
+            # built on the logits function, not on self: a compiled function kept in the
+            # Target that held the Target would be a cycle, freed only by the cycle collector
+            fn = _OBJECTIVES[objective](self._pixel_logits)
             self.compiled[objective] = backend.compiled_value_and_grad(fn, self.model.variables)
         return self.compiled[objective](x, *args)[1]
+
+
+def _pixel_logits(logits, preprocess):
+    """Pixels -> logits through ``preprocess`` (a function that does not hold the Target)."""
+    return lambda x: logits(preprocess(ops.cast(x, "float32")))
+
+
+def _cross_entropy(pixel_logits):
+    def objective(t, onehot, sign):
+        z = pixel_logits(t)
+        log_p = z - ops.logsumexp(z, axis=-1, keepdims=True)
+        return ops.multiply(ops.negative(sign), ops.sum(ops.multiply(onehot, log_p)))
+
+    return objective
+
+
+def _class_score(pixel_logits):
+    return lambda t, onehot: ops.sum(ops.multiply(onehot, pixel_logits(t)))
+
+
+_OBJECTIVES = {"objective": _cross_entropy, "class": _class_score}
 
 
 def fgsm(target: Target, x, labels, eps: float, target_class=None) -> np.ndarray:

@@ -129,3 +129,24 @@ def test_a_target_from_a_classifier_uses_its_compiled_forward():
     expected = keras.ops.convert_to_numpy(keras.ops.softmax(target.logit_values(x)))
     np.testing.assert_allclose(target.probabilities(x), expected, rtol=1e-4, atol=1e-6)
     assert calls == [3]  # the classifier's call, already traced for frames, not a second one
+
+
+def test_a_target_with_compiled_gradients_is_freed_by_reference_counting_alone():
+    # The window runs the cycle collector only when no worker is busy, and the live probe drops
+    # its Target on the inference thread whenever the live model changes: a Target in a cycle
+    # with its compiled functions would wait for the collector, on whichever thread it runs.
+    import gc
+    import weakref
+
+    target = small_target()
+    x = pixels(2)
+    fgsm(target, x, [0, 1], 4.0)
+    target.class_gradient(x, np.array([0, 1]))
+    target.probabilities(x)
+    gone = weakref.ref(target)
+    gc.disable()
+    try:
+        del target
+        assert gone() is None
+    finally:
+        gc.enable()
