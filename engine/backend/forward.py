@@ -110,7 +110,7 @@ class TorchForward:
             if built is not None and built[0] == stamp:
                 module = built[1]
             elif seen in (None, stamp):  # the first call, or weights steady since the last one
-                module = self._trace(x, stamp)
+                module = self._trace(x)
             else:
                 module = None
         with torch.inference_mode():
@@ -125,9 +125,12 @@ class TorchForward:
         # check, 70 times the cost (1.8 ms a call for MobileNetV2's 262 variables).
         tensors = (getattr(v, "_value", None) for v in self._variables)
         tensors = (v.value if t is None else t for v, t in zip(self._variables, tensors))
-        return tuple((id(t), t._version) for t in tensors)
+        try:
+            return tuple((id(t), t._version) for t in tensors)
+        except RuntimeError:  # weights made in inference mode have no version: never trust a trace
+            return (object(),)
 
-    def _trace(self, x, stamp):
+    def _trace(self, x):
         import torch
 
         shape = tuple(x.shape)
@@ -135,7 +138,9 @@ class TorchForward:
         if len(self._traced) >= self.SHAPES:
             self._traced.pop(next(iter(self._traced)))
         try:
-            with torch.inference_mode():
+            # no_grad, not inference_mode: variables made by this first call keep the version
+            # counters the stamp reads (inference tensors have none).
+            with torch.no_grad():
                 expected = self.model(x, training=False)
             # TorchScript is deprecated in torch 2.13 but still the fastest here; and tracing
             # warns about each shape it turns into a constant, which a trace per shape allows.
@@ -152,7 +157,10 @@ class TorchForward:
                 logger.warning("torch forward: plain Keras calls for %s (%s)", shape, error)
                 self._warned = True
             module = None
-        self._traced[shape] = (stamp, module)
+        # Read the variables again: a model built by its first call has them only now.
+        self._variables = None
+        self._seen = self._stamp()
+        self._traced[shape] = (self._seen, module)
         return module
 
 

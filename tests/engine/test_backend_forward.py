@@ -136,3 +136,16 @@ def test_under_torch_a_trace_that_answers_differently_is_not_used(monkeypatch, c
             np.testing.assert_allclose(forward(x), plain(model, x), rtol=1e-5, atol=1e-6)
     assert any("differently" in r.getMessage() for r in caplog.records)
     assert torch.is_grad_enabled()
+
+
+@torch_only
+def test_under_torch_a_model_built_by_its_first_call_still_sees_later_weight_changes():
+    keras.utils.set_random_seed(1)
+    model = keras.Sequential([keras.layers.Dense(3, name="out")])  # no Input: built on call
+    forward = backend.compiled_forward(model)
+    x = np.random.default_rng(2).normal(size=(2, 5)).astype(np.float32)
+    first = forward(x)
+    model.get_layer("out").kernel.assign(np.ones((5, 3), np.float32))
+    for _ in range(3):
+        np.testing.assert_allclose(forward(x), plain(model, x), rtol=1e-5, atol=1e-6)
+    assert np.abs(forward(x) - first).max() > 0.01
