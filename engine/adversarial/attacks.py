@@ -165,7 +165,7 @@ class Target:
             1 if reads_gray(classifier.preprocess) else 3,
             classifier.name,
             # its compiled forward, already traced for a frame: a second would trace again
-            forward=getattr(classifier, "_forward", None),
+            forward=getattr(classifier, "forward", None),
         )
 
     def network_change(self, delta: np.ndarray) -> np.ndarray | None:

@@ -107,7 +107,7 @@ class Classifier:
         self.class_names = list(class_names)
         self.top_k = top_k
         self.smoother = Smoother(alpha)
-        self._forward = backend.compiled_forward(model)
+        self.forward = backend.compiled_forward(model)  # (N, H, W, C) prepared batch -> scores
         self._lock = threading.Lock()
 
     def prepare(self, frame: np.ndarray) -> np.ndarray:
@@ -117,7 +117,7 @@ class Classifier:
 
     def predict(self, frame: np.ndarray) -> np.ndarray:
         """Raw (unsmoothed) probabilities for one frame."""
-        return as_probabilities(self._forward(self.prepare(frame)))
+        return as_probabilities(self.forward(self.prepare(frame)))
 
     def classify(self, frame: np.ndarray):
         with self._lock:

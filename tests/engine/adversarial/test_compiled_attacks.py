@@ -122,8 +122,8 @@ def test_probabilities_from_the_compiled_forward_are_the_softmax_of_the_logits()
 def test_a_target_from_a_classifier_uses_its_compiled_forward():
     model = small_target().model
     classifier = Classifier(model, (6, 6), zoo.preprocessing("mobilenet_v2"), list("abcde"))
-    calls, forward = [], classifier._forward
-    classifier._forward = lambda batch: calls.append(len(batch)) or forward(batch)
+    calls, forward = [], classifier.forward
+    classifier.forward = lambda batch: calls.append(len(batch)) or forward(batch)
     target = Target.from_classifier(classifier)
     x = pixels(3, seed=5)
     expected = keras.ops.convert_to_numpy(keras.ops.softmax(target.logit_values(x)))
