@@ -32,9 +32,9 @@ lint: $(BIN)/.installed-test
 test-torch: $(BIN)/.installed-test
 	KERAS_BACKEND=torch $(BIN)/python -m pytest -q tests/engine tests/cli
 
-# The gradients and what stands on them under JAX (needs jax in .venv: `pip install "jax[cpu]==0.10.2"`).
+# The compiled calls and what stands on them under JAX (needs jax in .venv: `pip install "jax[cpu]==0.10.2"`).
 test-jax: $(BIN)/.installed-test
-	KERAS_BACKEND=jax $(BIN)/python -m pytest -q tests/engine/test_backend_gradients.py tests/engine/adversarial tests/engine/inspection
+	KERAS_BACKEND=jax $(BIN)/python -m pytest -q tests/engine/test_backend_gradients.py tests/engine/test_backend_forward.py tests/engine/adversarial tests/engine/inspection
 
 # The README's screenshot, from the real window on a virtual display (needs Debian's xvfb and imagemagick).
 screenshot: $(BIN)/.installed
