@@ -50,11 +50,13 @@ def build_network(
         keras.utils.set_random_seed(seed)
     model = keras.Sequential([keras.Input(input_shape)])
     flat = False
+    weights = _WeightBudget(model, input_shape)
     for spec in layers:
         kind = spec["type"]
         if kind == "dense" and not flat:
             model.add(keras.layers.Flatten(dtype=dtype))
             flat = True
+        weights.add(spec)
         if kind in ("conv", "sepconv", "pool", "gap") and flat:
             raise ValueError(f"a {kind} layer cannot follow a dense layer or gap")
         if kind == "dense":
@@ -95,14 +97,59 @@ def build_network(
             raise ValueError(f"unknown layer type {kind!r}")
     if not flat:
         model.add(keras.layers.Flatten(dtype=dtype))
+    weights.add({"type": "dense", "units": classes}, "the output layer")
     model.add(keras.layers.Dense(classes, activation="softmax", dtype="float32"))
     return model
 
 
+class _WeightBudget:
+    """The weights a network asks for, counted from its shapes before Keras allocates a layer:
+    BadInput past MOST_WEIGHTS (``dense 4096`` after an unpooled ``conv 4096x3 same`` would
+    ask for 13 billion)."""
+
+    def __init__(self, model, input_shape):
+        self.model, self.input_shape, self.total = model, tuple(input_shape), 0
+
+    def add(self, spec: dict, what: str | None = None) -> None:
+        shape = self.model.output_shape[1:] if self.model.layers else self.input_shape
+        kind, channels = spec["type"], int(shape[-1])
+        if kind == "dense":
+            fan_in = 1
+            for side in shape:
+                fan_in *= int(side)
+            added = (fan_in + 1) * spec["units"]
+        elif kind in ("conv", "sepconv"):
+            area = spec.get("kernel", 3) ** 2
+            added = (channels * area if kind == "conv" else channels * (area + 1)) * spec[
+                "filters"
+            ] + spec["filters"]
+        else:
+            return
+        self.total += added
+        if self.total > MOST_WEIGHTS:
+            name = what or f"its {kind} {spec.get('units', spec.get('filters'))} layer"
+            raise BadInput(
+                f"The network would have more than {MOST_WEIGHTS:,} weights ({name} alone has "
+                f"{added:,}): use fewer units or filters, or shrink the picture with pooling "
+                "or a stride before the dense layers"
+            )
+
+
 LAYER_HELP = (
     "dense N [act], conv NxK [act] [same] [stride S], sepconv NxK [act] [same] [stride S], "
-    "pool [N], gap, dropout R, batchnorm or augment [flip|auto] [shift F]"
+    "pool [N], gap, dropout R, batchnorm or augment [flip|auto] [shift F] "
+    "(N up to 4096; K, S and pool sizes up to 28)"
 )
+MOST_UNITS = 4096  # units or filters of one layer
+MOST_SIDE = 28  # a kernel, stride or pooling window: the digits' side
+MOST_WEIGHTS = 50_000_000  # 200 MB of float32; the course's largest network has 1.2 million
+
+
+def _within(value: int, most: int = MOST_SIDE) -> int:
+    """``value`` if it is 1..``most``; ValueError (the parser names the item) otherwise."""
+    if not 1 <= value <= most:
+        raise ValueError(value)
+    return value
 
 
 def parse_layers(text: str) -> list[dict]:
@@ -121,11 +168,11 @@ def parse_layers(text: str) -> list[dict]:
         kind, args = words[0], words[1:]
         try:
             if kind == "dense":
-                layers.append(dense(int(args[0]), _activation(args[1:])))
+                layers.append(dense(_within(int(args[0]), MOST_UNITS), _activation(args[1:])))
             elif kind in ("conv", "sepconv"):
                 layers.append(_convolution(kind, args))
             elif kind == "pool" and len(args) <= 1:
-                layers.append({"type": "pool", "size": int(args[0]) if args else 2})
+                layers.append({"type": "pool", "size": _within(int(args[0]) if args else 2)})
             elif kind == "dropout":
                 layers.append({"type": "dropout", "rate": float(args[0])})
             elif kind in ("batchnorm", "gap") and not args:
@@ -156,8 +203,7 @@ def _convolution(kind: str, words: list[str]) -> dict:
         "kernel": int(kernel or 3),
         "activation": _activation(options[: len(options) - same]),
     }
-    if min(spec["filters"], spec["kernel"], stride) < 1:
-        raise ValueError(words)
+    _within(spec["filters"], MOST_UNITS), _within(spec["kernel"]), _within(stride)
     if same:
         spec["padding"] = "same"
     if stride != 1:

@@ -178,3 +178,30 @@ def test_bfloat16_is_asked_for_only_where_it_runs_natively(tmp_path, monkeypatch
         asked[native] = built[0]  # the network trained (its float32 copy may follow)
     # emulated bfloat16 (a CPU without AVX512-BF16, a GPU before Ampere) is slower than float32
     assert asked == {True: "mixed_bfloat16", False: None}
+
+
+@pytest.mark.parametrize(
+    "text", ["conv 32x3 stride 99999999999", "conv 5000x3", "conv 8x29", "dense 0", "pool 0"]
+)
+def test_sizes_outside_the_language_ranges_are_refused_while_reading(text):
+    with pytest.raises(ValueError, match="up to 4096"):
+        networks.parse_layers(text)
+
+
+def test_a_network_past_the_weight_budget_is_refused_before_keras_allocates_it(monkeypatch):
+    from engine.failures import BadInput
+
+    monkeypatch.setattr(networks, "MOST_WEIGHTS", 10_000)
+    # 784 inputs: dense 12 holds 785 * 12 = 9,420 weights and the output 13 * 10 = 130
+    fits = networks.build_network(networks.parse_layers("dense 12"))
+    assert fits.count_params() == 9_550
+    with pytest.raises(
+        BadInput, match=r"more than 10,000 weights \(its dense 13 layer alone has 10,205\)"
+    ):
+        networks.build_network(networks.parse_layers("dense 13"))
+    with pytest.raises(BadInput, match="the output layer alone"):
+        networks.build_network(networks.parse_layers("conv 16x3 same"))  # 28*28*16*10 at the end
+    monkeypatch.undo()
+    # the real budget: 13 billion weights asked for, refused in a sentence, nothing allocated
+    with pytest.raises(BadInput, match="13,153,341,440"):
+        networks.build_network(networks.parse_layers("conv 4096x3 same, dense 4096"))
