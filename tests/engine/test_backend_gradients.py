@@ -4,6 +4,7 @@ import keras
 import numpy as np
 
 from engine import backend
+from tests.helpers.memory import freed_by_reference_counting
 
 
 def test_value_and_grad_of_a_known_function():
@@ -120,16 +121,11 @@ def test_the_compiled_gradient_sees_weights_changed_after_it_was_built():
 def test_a_used_compiled_gradient_is_freed_by_reference_counting_alone():
     # The window runs the cycle collector only when no worker is busy: a TensorFlow function
     # in a reference cycle would be freed by it on the GUI thread, which can deadlock.
-    import gc
-    import weakref
+    model = _tiny_classifier()  # outlives the gradient, as the app's models do
 
-    model = _tiny_classifier()
-    compiled = backend.compiled_value_and_grad(_class_loss(model), model.variables)
-    compiled(np.ones((1, 5), np.float32), np.eye(3, dtype=np.float32)[[0]], np.float32(1.0))
-    gone = weakref.ref(compiled)
-    gc.disable()
-    try:
-        del compiled
-        assert gone() is None
-    finally:
-        gc.enable()
+    def used():
+        compiled = backend.compiled_value_and_grad(_class_loss(model), model.variables)
+        compiled(np.ones((1, 5), np.float32), np.eye(3, dtype=np.float32)[[0]], np.float32(1.0))
+        return compiled
+
+    assert freed_by_reference_counting(used)

@@ -9,6 +9,7 @@ from engine.adversarial.attacks import AttackSpec, Target, class_gradients, deep
 from engine.adversarial.robustness import LiveAttack, robustness_curve
 from engine.models import zoo
 from engine.models.classifier import Classifier
+from tests.helpers.memory import freed_by_reference_counting
 
 ONCE = 0 if backend.name() == "torch" else 1  # torch runs plain autograd: it compiles nothing
 
@@ -135,18 +136,11 @@ def test_a_target_with_compiled_gradients_is_freed_by_reference_counting_alone()
     # The window runs the cycle collector only when no worker is busy, and the live probe drops
     # its Target on the inference thread whenever the live model changes: a Target in a cycle
     # with its compiled functions would wait for the collector, on whichever thread it runs.
-    import gc
-    import weakref
+    def used():
+        target, x = small_target(), pixels(2)
+        fgsm(target, x, [0, 1], 4.0)
+        target.class_gradient(x, np.array([0, 1]))
+        target.probabilities(x)
+        return target
 
-    target = small_target()
-    x = pixels(2)
-    fgsm(target, x, [0, 1], 4.0)
-    target.class_gradient(x, np.array([0, 1]))
-    target.probabilities(x)
-    gone = weakref.ref(target)
-    gc.disable()
-    try:
-        del target
-        assert gone() is None
-    finally:
-        gc.enable()
+    assert freed_by_reference_counting(used)

@@ -4,9 +4,7 @@ Every test runs on a flat model and on the same layers nested as fine-tuning nes
 model inside a functional model), under whichever Keras backend runs the tests.
 """
 
-import gc
 import threading
-import weakref
 
 import keras
 import numpy as np
@@ -32,6 +30,7 @@ from engine.inspection.pictures import (
     tile_grid,
 )
 from engine.models import zoo
+from tests.helpers.memory import freed_by_reference_counting
 from tests.helpers.models import numpy
 
 SIZE = 32
@@ -369,17 +368,13 @@ def test_an_inspector_is_freed_by_reference_counting_after_its_gradients_ran(fix
     """Its compiled objects close over sub-models, not over it: no cycle waits for the
     collector, which the GUI runs only while no worker runs TensorFlow."""
     model, prefix = fixed["nested"]
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
+
+    def used():
         inspector = Inspector(model)
         batch = square_image(np.random.default_rng(9), (4, 4))[None]
         inspector.grad_cam(batch)
         inspector.saliency(batch)
         visualize(inspector, Target(0, prefix + "c1"), zoo.preprocessing("none"), steps=1)
-        freed = weakref.ref(inspector)
-        del inspector
-        assert freed() is None
-    finally:
-        if enabled:
-            gc.enable()
+        return inspector
+
+    assert freed_by_reference_counting(used)
